@@ -1,0 +1,335 @@
+"""The ``simulate`` command: thin click commands over the library.
+
+Exit codes: 0 success, 2 bad input (a message on stderr naming the file and the key or the
+option), 1 anything else. Heavy imports (scipy, xarray, pint) happen inside the commands so
+that ``simulate --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from simulate import __version__
+from simulate.errors import PriorsError
+
+FORMATS = ("table", "json", "csv")
+
+
+class DrawCount(click.ParamType):
+    """A positive whole number that may be written as ``1e6`` or ``1_000_000``."""
+
+    name = "N"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            try:
+                number = float(str(value).replace("_", ""))
+            except ValueError:
+                self.fail(
+                    f"expected a positive whole number such as 100000 or 1e6, got {value!r}",
+                    param,
+                    ctx,
+                )
+        if not math.isfinite(number) or number != int(number) or number < 1:
+            self.fail(
+                f"expected a positive whole number such as 100000 or 1e6, got {value!r}", param, ctx
+            )
+        return int(number)
+
+
+class Percentiles(click.ParamType):
+    name = "P,P,..."
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            numbers = tuple(float(v) for v in str(value).split(",") if v.strip())
+        except ValueError:
+            self.fail(
+                f"expected numbers between 0 and 100 separated by commas, got {value!r}", param, ctx
+            )
+        if not numbers or not all(0.0 <= q <= 100.0 for q in numbers):
+            self.fail(
+                f"expected numbers between 0 and 100 separated by commas, got {value!r}", param, ctx
+            )
+        return numbers
+
+
+class Group(click.Group):
+    """Turns a user's mistake into exit code 2 and a one-line message, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PriorsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # the last line of defence: say what happened, exit 1
+            if os.environ.get("SIMULATE_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"error: {type(exc).__name__}: {exc} (set SIMULATE_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(
+    cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.version_option(__version__, prog_name="simulate")
+def cli() -> None:
+    """Uncertainty simulator for the economics of large language models.
+
+    Assumptions (MFU, GPU price per hour, cache hit rate, token counts…) are declared as
+    probability distributions in a priors file (TOML, see priors/); built-in cost models
+    turn millions of sampled scenarios into percentiles and credible intervals.
+
+    \b
+    Start with:
+      simulate check priors/gpt3-training.toml     what the file says, or what is wrong
+      simulate run priors/gpt3-training.toml       percentiles of every output
+      simulate run priors/gpt3-training.toml --point     the base case
+      simulate models                              the built-in models and their units
+    """
+
+
+def _scenario(path: str) -> Any:
+    from simulate.spec import load
+
+    return load(path)
+
+
+def _emit(text: str) -> None:
+    click.echo(text.rstrip("\n"))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--draws",
+    "-n",
+    type=DrawCount(),
+    default="1e6",
+    show_default=True,
+    help="Number of sampled scenarios (1e6 and 1_000_000 are accepted).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=42,
+    show_default=True,
+    help="Random seed; the same seed gives the same numbers, bit for bit.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["mc", "lhs", "sobol"]),
+    default="mc",
+    show_default=True,
+    help="mc: plain Monte Carlo; lhs: Latin hypercube; sobol: scrambled Sobol "
+    "(use a power of 2 for --draws).",
+)
+@click.option(
+    "--point",
+    is_flag=True,
+    help="Evaluate once with every assumption at its point value (the base case).",
+)
+@click.option(
+    "--percentiles",
+    type=Percentiles(),
+    default="5,25,50,75,95",
+    show_default=True,
+    help="Percentiles to report, between 0 and 100.",
+)
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="NAME>VALUE",
+    help="Also report P(NAME > VALUE) (or <, >=, <=); repeatable. "
+    "VALUE is in the quantity's canonical unit.",
+)
+@click.option(
+    "--chunk-size",
+    type=DrawCount(),
+    default=str(2**20),
+    show_default=True,
+    help="Draws evaluated at once (rounded up to blocks of 65,536). Changes memory "
+    "use and speed, never the numbers.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Threads that sample and evaluate chunks in parallel; never changes numbers.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="How to print the summary on stdout.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Also save: .nc writes every draw as NetCDF (xarray/arviz), .json or .csv "
+    "the summary. Written atomically.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
+def run(
+    file: str,
+    draws: int,
+    seed: int,
+    method: str,
+    point: bool,
+    percentiles: tuple[float, ...],
+    thresholds: tuple[str, ...],
+    chunk_size: int,
+    workers: int,
+    output_format: str,
+    out: str | None,
+    quiet: bool,
+) -> None:
+    """Sample a scenario and summarise every output and input.
+
+    FILE is a priors file (TOML). The summary gives mean, sd, percentiles and the 90 %
+    highest-density interval of each quantity, in its canonical unit.
+
+    \b
+    Examples:
+      simulate run priors/gpt3-inference.toml
+      simulate run priors/gpt3-training.toml --draws 1e7 --workers 2 --out results/gpt3.nc
+      simulate run priors/gpt3-training.toml --threshold "training_cost_usd>2e6" --format json
+    """
+    from simulate import engine, formatting, results
+
+    parsed_thresholds = [results.parse_threshold(t) for t in thresholds]
+    suffix = Path(out).suffix.lower() if out else None
+    if suffix not in (None, ".nc", ".json", ".csv"):
+        raise PriorsError(
+            None, "--out", f"expected a path ending in .nc, .json or .csv, got {out!r}"
+        )
+    scenario = _scenario(file)
+    if point:
+        draws_result = engine.run_point(scenario)
+    else:
+        if method == "sobol" and draws & (draws - 1) and not quiet:
+            click.echo(
+                f"note: Sobol points are balanced for a power of 2 draws; {draws:,} is "
+                f"not (e.g. {1 << draws.bit_length():,})",
+                err=True,
+            )
+        draws_result = _run_with_progress(
+            engine,
+            scenario,
+            draws,
+            seed,
+            method,
+            chunk_size,
+            workers,
+            show=not quiet and sys.stderr.isatty(),
+        )
+    summary = results.summarize(
+        scenario, draws_result, percentiles, parsed_thresholds, workers=workers
+    )
+    if not quiet:
+        for line in results.nonfinite_report(summary):
+            click.echo(line, err=True)
+    rendered = {
+        "table": formatting.summary_table,
+        "json": formatting.to_json,
+        "csv": formatting.summary_csv,
+    }
+    _emit(rendered[output_format](summary))
+    if suffix == ".nc":
+        results.write_netcdf(results.to_dataset(scenario, draws_result), out)
+    elif suffix is not None:
+        text = rendered[suffix[1:]](summary)
+        results.write_text(text if text.endswith("\n") else text + "\n", out)
+    if out and not quiet:
+        click.echo(f"wrote {out}", err=True)
+
+
+def _run_with_progress(
+    engine: Any,
+    scenario: Any,
+    draws: int,
+    seed: int,
+    method: str,
+    chunk_size: int,
+    workers: int,
+    show: bool,
+) -> Any:
+    if not show or draws <= chunk_size:
+        return engine.run(scenario, draws, seed, method, chunk_size, workers)
+    with click.progressbar(length=draws, label="sampling", file=sys.stderr) as bar:
+        return engine.run(scenario, draws, seed, method, chunk_size, workers, progress=bar.update)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+)
+def check(file: str, output_format: str) -> None:
+    """Validate a priors file and say what it means, or what is wrong with it.
+
+    Prints every assumption (distribution as understood, point value, 90 % interval,
+    canonical unit, source), every derived quantity and the order in which models run.
+    Exits with code 2 and names the key if anything is wrong.
+    """
+    from simulate import formatting
+
+    scenario = _scenario(file)
+    if output_format == "json":
+        _emit(formatting.to_json(formatting.scenario_data(scenario)))
+    else:
+        _emit(formatting.scenario_table(scenario))
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+)
+def models(output_format: str) -> None:
+    """List the built-in cost models with their inputs, outputs and canonical units.
+
+    A scenario uses a model by listing it in [scenario] models; each input is satisfied by
+    an assumption, a derived quantity or another model's output of the same name.
+    """
+    from simulate import formatting
+
+    if output_format == "json":
+        _emit(formatting.to_json(formatting.models_data()))
+    else:
+        _emit(formatting.models_table())
+
+
+def main() -> None:
+    cli(prog_name="simulate")

@@ -1,0 +1,240 @@
+"""Text, JSON and CSV renderings of summaries, scenarios and models (no computation here)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from simulate.distributions import fmt
+from simulate.models import MODELS
+from simulate.spec import Scenario
+
+FORMATS = ("table", "json", "csv")
+
+
+def number(x: Any) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    return fmt(x) if isinstance(x, float) else str(x)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, allow_nan=False, default=str)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def _statistics(summary: dict[str, Any]) -> list[str]:
+    """The statistic keys of a summary entry, in order (mean, sd, p…, hdi_90)."""
+    for section in ("outputs", "inputs"):
+        for entry in summary.get(section, {}).values():
+            return [k for k in entry if k not in ("unit", "thresholds", "nonfinite")]
+    return []
+
+
+def summary_table(summary: dict[str, Any]) -> str:
+    """A human-readable table of a run's summary."""
+    if summary.get("mode") == "point":
+        head = f"{summary['scenario']}: point values (every assumption at its point)"
+        parts = [head]
+        for section in ("outputs", "inputs"):
+            rows = [(name, e["unit"], number(e["value"])) for name, e in summary[section].items()]
+            parts.append(_table((section[:-1], "unit", "value"), rows))
+        return "\n\n".join(parts)
+    stats = _statistics(summary)
+    head = (
+        f"{summary['scenario']}: {summary['draws']:,} draws, method {summary['method']}, "
+        f"seed {summary['seed']}"
+    )
+    parts = [head]
+    header = ("quantity", "unit", *[("90% HDI" if s == "hdi_90" else s) for s in stats])
+    for section in ("outputs", "inputs"):
+        rows = []
+        for name, entry in summary[section].items():
+            cells = [
+                f"[{number(entry[s][0])}, {number(entry[s][1])}]"
+                if s == "hdi_90"
+                else number(entry[s])
+                for s in stats
+            ]
+            rows.append((name, entry["unit"], *cells))
+        parts.append(f"{section}:\n" + _table(header, rows))
+    lines = []
+    for section in ("outputs", "inputs"):
+        for name, entry in summary[section].items():
+            for condition, probability in entry.get("thresholds", {}).items():
+                op = condition.rstrip("0123456789.-+e")
+                lines.append(f"P({name} {op} {condition[len(op) :]}) = {number(probability)}")
+            if entry.get("nonfinite"):
+                lines.append(
+                    f"{name}: {entry['nonfinite']} draws are not finite (left out of the summary)"
+                )
+    if lines:
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def summary_csv(summary: dict[str, Any]) -> str:
+    """One row per quantity; threshold probabilities in columns named like ``P(>0.048)``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if summary.get("mode") == "point":
+        writer.writerow(("section", "name", "unit", "value"))
+        for section in ("outputs", "inputs"):
+            for name, e in summary[section].items():
+                writer.writerow((section, name, e["unit"], _csv_number(e["value"])))
+        return out.getvalue()
+    stats = [s for s in _statistics(summary) if s != "hdi_90"]
+    conditions: list[str] = []
+    for section in ("outputs", "inputs"):
+        for entry in summary[section].values():
+            conditions += [c for c in entry.get("thresholds", {}) if c not in conditions]
+    writer.writerow(
+        (
+            "section",
+            "name",
+            "unit",
+            *stats,
+            "hdi_90_low",
+            "hdi_90_high",
+            "nonfinite",
+            *[f"P({c})" for c in conditions],
+        )
+    )
+    for section in ("outputs", "inputs"):
+        for name, e in summary[section].items():
+            thresholds = e.get("thresholds", {})
+            writer.writerow(
+                (
+                    section,
+                    name,
+                    e["unit"],
+                    *[_csv_number(e[s]) for s in stats],
+                    _csv_number(e["hdi_90"][0]),
+                    _csv_number(e["hdi_90"][1]),
+                    e.get("nonfinite", 0),
+                    *[_csv_number(thresholds.get(c)) for c in conditions],
+                )
+            )
+    return out.getvalue()
+
+
+def _csv_number(x: Any) -> str:
+    return "" if x is None else repr(float(x))
+
+
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """What ``simulate check`` reports about a validated scenario."""
+    assumptions = {}
+    for name, a in scenario.assumptions.items():
+        lo, hi = a.distribution.interval(0.9)
+        assumptions[name] = {
+            "distribution": a.distribution.summary,
+            "declared": f"{a.declaration}"
+            + (f", unit {a.declared_unit!r}" if a.declared_unit != a.unit else ""),
+            "point": a.distribution.point,
+            "interval_90": [lo, hi],
+            "unit": a.unit,
+            "source": a.source,
+            "file": a.file,
+        }
+    derived = {
+        name: {"expr": d.expression.text, "unit": d.unit, "source": d.source}
+        for name, d in scenario.derived.items()
+    }
+    return {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "file": scenario.path,
+        "models": [m.name for m in scenario.models],
+        "assumptions": assumptions,
+        "derived": derived,
+        "outputs": {name: scenario.unit(name) for name in scenario.outputs},
+        "order": [f"{s.kind} {s.name}" for s in scenario.steps],
+    }
+
+
+def scenario_table(scenario: Scenario) -> str:
+    data = scenario_data(scenario)
+    parts = [
+        f"{scenario.path}: OK — {scenario.title}"
+        + (f"\n{scenario.description}" if scenario.description else "")
+    ]
+    rows = [
+        (
+            name,
+            a["distribution"],
+            number(a["point"]),
+            f"[{number(a['interval_90'][0])}, {number(a['interval_90'][1])}]",
+            a["unit"],
+            a["source"] or "(no source given)",
+        )
+        for name, a in data["assumptions"].items()
+    ]
+    parts.append(
+        "assumptions:\n"
+        + _table(("name", "distribution", "point", "90% interval", "unit", "source"), rows)
+    )
+    if data["derived"]:
+        parts.append(
+            "derived:\n"
+            + _table(
+                ("name", "expression", "unit"),
+                [(n, d["expr"], d["unit"]) for n, d in data["derived"].items()],
+            )
+        )
+    parts.append("evaluation order: " + (", ".join(data["order"]) or "(nothing to compute)"))
+    parts.append("outputs: " + ", ".join(f"{n} [{u}]" for n, u in data["outputs"].items()))
+    return "\n\n".join(parts)
+
+
+def models_data() -> dict[str, Any]:
+    def ports(items: Sequence[Any]) -> list[dict[str, str]]:
+        return [
+            {"name": p.name, "unit": p.unit, "description": p.description}
+            | ({"only_with": p.requires} if p.requires else {})
+            for p in items
+        ]
+
+    return {
+        name: {
+            "summary": m.summary,
+            "source": m.source,
+            "inputs": ports(m.inputs),
+            "optional": ports(m.optional),
+            "outputs": ports(m.outputs),
+        }
+        for name, m in MODELS.items()
+    }
+
+
+def models_table() -> str:
+    parts = []
+    for name, m in models_data().items():
+        rows = [
+            (
+                kind,
+                p["name"],
+                p["unit"],
+                p["description"] + (f" (only with {p['only_with']})" if "only_with" in p else ""),
+            )
+            for kind in ("inputs", "optional", "outputs")
+            for p in m[kind]
+        ]
+        parts.append(
+            f"{name} — {m['summary']}\nsource: {m['source']}\n"
+            + _table(("", "name", "unit", "meaning"), rows)
+        )
+    return "\n\n".join(parts)

@@ -1,0 +1,268 @@
+"""Results: the xarray Dataset of a run, its summary, and NetCDF on disk.
+
+The summary sorts each quantity once and reads everything from the sorted array: percentiles
+(linear interpolation, as ``numpy.percentile``), and the 90 % highest-density interval by the
+same algorithm as ``arviz.hdi`` (the narrowest window holding the probability mass).
+Non-finite draws are never summarised silently: they are counted, reported, and left out.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulate import __version__
+from simulate.engine import Draws
+from simulate.errors import PriorsError
+from simulate.sampling import BLOCK_SIZE
+from simulate.spec import Scenario
+
+DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
+HDI_PROBABILITY = 0.9
+_THRESHOLD = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(>=|<=|>|<)\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """``P(name op value)``, e.g. the chance the query cost exceeds the revenue per query."""
+
+    name: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.op}{self.value:g}"
+
+
+def parse_threshold(text: str) -> Threshold:
+    """Read ``NAME>VALUE`` (also ``<``, ``>=``, ``<=``)."""
+    match = _THRESHOLD.match(text)
+    if not match:
+        raise PriorsError(
+            None, "--threshold", f"expected NAME>VALUE such as query_cost_usd>0.048, got {text!r}"
+        )
+    name, op, raw = match.groups()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise PriorsError(None, "--threshold", f"{raw!r} in {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise PriorsError(None, "--threshold", f"expected a finite value, got {raw!r}")
+    return Threshold(name, op, value)
+
+
+def percentile_key(q: float) -> str:
+    return f"p{q:g}"
+
+
+def percentiles_of_sorted(sorted_values: np.ndarray, percentiles: Sequence[float]) -> list[float]:
+    """Linear-interpolation percentiles of an already sorted array (numpy's default method)."""
+    n = len(sorted_values)
+    result = []
+    for q in percentiles:
+        position = (n - 1) * q / 100.0
+        lower = math.floor(position)
+        upper = min(lower + 1, n - 1)
+        fraction = position - lower
+        a, b = float(sorted_values[lower]), float(sorted_values[upper])
+        result.append(a + (b - a) * fraction if fraction < 0.5 else b - (b - a) * (1 - fraction))
+    return result
+
+
+def hdi_of_sorted(
+    sorted_values: np.ndarray, probability: float = HDI_PROBABILITY
+) -> tuple[float, float]:
+    """The narrowest interval holding ``probability`` of the draws (arviz's algorithm)."""
+    n = len(sorted_values)
+    width_index = math.floor(probability * n)
+    count = n - width_index
+    if count <= 0 or width_index == 0:
+        return float(sorted_values[0]), float(sorted_values[-1])
+    widths = sorted_values[width_index:] - sorted_values[:count]
+    start = int(np.argmin(widths))
+    return float(sorted_values[start]), float(sorted_values[start + width_index])
+
+
+def summarize_values(
+    values: np.ndarray, percentiles: Sequence[float], thresholds: Iterable[Threshold] = ()
+) -> dict[str, Any]:
+    """mean, sd, percentiles, 90 % HDI and threshold probabilities of one quantity."""
+    values = np.asarray(values, dtype=float).ravel()
+    finite = np.isfinite(values)
+    nonfinite = int(values.size - np.count_nonzero(finite))
+    if nonfinite:
+        values = values[finite]
+    summary: dict[str, Any] = {}
+    if values.size == 0:
+        summary.update(mean=None, sd=None, hdi_90=[None, None])
+        summary.update({percentile_key(q): None for q in percentiles})
+    else:
+        ordered = np.sort(values)
+        constant = ordered[0] == ordered[-1]  # rounding would blur a constant's mean and sd
+        summary["mean"] = float(ordered[0]) if constant else float(np.mean(ordered))
+        summary["sd"] = 0.0 if constant else float(np.std(ordered, ddof=1))
+        for q, v in zip(percentiles, percentiles_of_sorted(ordered, percentiles), strict=True):
+            summary[percentile_key(q)] = v
+        summary["hdi_90"] = list(hdi_of_sorted(ordered))
+    for threshold in thresholds:
+        compare = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
+        hits = np.count_nonzero(compare[threshold.op](values, threshold.value))
+        summary.setdefault("thresholds", {})[f"{threshold.op}{threshold.value:g}"] = (
+            hits / values.size if values.size else None
+        )
+    if nonfinite:
+        summary["nonfinite"] = nonfinite
+    return summary
+
+
+def summarize(
+    scenario: Scenario,
+    draws: Draws,
+    percentiles: Sequence[float] = DEFAULT_PERCENTILES,
+    thresholds: Sequence[Threshold] = (),
+    workers: int = 1,
+) -> dict[str, Any]:
+    """The JSON summary of DESIGN §5 for a Monte Carlo run (or point values for ``--point``)."""
+    known = set(draws.inputs) | set(draws.outputs)
+    for threshold in thresholds:
+        if threshold.name not in known:
+            raise PriorsError(
+                None,
+                "--threshold",
+                f"'{threshold.name}' is not a quantity of {scenario.name}; "
+                f"known: {', '.join(sorted(known))}",
+            )
+    head: dict[str, Any] = {"scenario": scenario.name}
+    if draws.method == "point":
+        head["mode"] = "point"
+        for section, arrays in (("outputs", draws.outputs), ("inputs", draws.inputs)):
+            head[section] = {
+                name: {"unit": scenario.unit(name), "value": _json_float(v)}
+                for name, v in arrays.items()
+            }
+        return head
+    head.update(draws=draws.draws, seed=draws.seed, method=draws.method)
+
+    def one(item: tuple[str, np.ndarray]) -> dict[str, Any]:
+        name, values = item
+        mine = [t for t in thresholds if t.name == name]
+        return {"unit": scenario.unit(name), **summarize_values(values, percentiles, mine)}
+
+    for section, arrays in (("outputs", draws.outputs), ("inputs", draws.inputs)):
+        items = list(arrays.items())
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:  # np.sort releases the GIL
+                entries = list(pool.map(one, items))
+        else:
+            entries = [one(item) for item in items]
+        head[section] = dict(zip((name for name, _ in items), entries, strict=True))
+    return head
+
+
+def nonfinite_report(summary: dict[str, Any]) -> list[str]:
+    """One warning line per quantity with non-finite draws."""
+    lines = []
+    for section in ("outputs", "inputs"):
+        for name, entry in summary.get(section, {}).items():
+            count = entry.get("nonfinite")
+            if count:
+                lines.append(
+                    f"warning: {name} is not finite (inf or NaN) in {count} of "
+                    f"{summary['draws']} draws; its summary uses the other draws"
+                )
+    return lines
+
+
+def _json_float(value: Any) -> float | None:
+    x = float(np.asarray(value).reshape(-1)[0])
+    return x if math.isfinite(x) else None
+
+
+def to_dataset(scenario: Scenario, draws: Draws) -> Any:
+    """An xarray Dataset over ``draw`` with every input and output and their metadata.
+
+    Dimensions are ``(chain, draw)`` with a single chain: arviz's layout for draws, so
+    ``arviz.summary`` and ``arviz.hdi`` accept the Dataset (and the NetCDF file) unchanged.
+    """
+    import xarray as xr
+
+    variables = {}
+    for name, values in {**draws.inputs, **draws.outputs}.items():
+        attrs = {"unit": scenario.unit(name), "description": scenario.description_of(name)}
+        if name in scenario.assumptions:
+            assumption = scenario.assumptions[name]
+            attrs.update(
+                kind="assumption",
+                source=assumption.source,
+                distribution=assumption.distribution.summary,
+                declared=f"{assumption.declaration} {assumption.declared_unit}",
+                point=assumption.distribution.point,
+            )
+        elif name in scenario.derived:
+            derived = scenario.derived[name]
+            attrs.update(kind="derived", source=derived.source, expression=derived.expression.text)
+        else:
+            model = next(m for m in scenario.models if name in [p.name for p in m.outputs])
+            attrs.update(kind="model output", model=model.name, source=model.source)
+        # (chain, draw) with one chain is arviz's layout, so az.summary and az.hdi read the
+        # Dataset as it is; a fixed input is a broadcast view, costing no memory.
+        values = np.broadcast_to(np.asarray(values, dtype=float), (draws.draws,))
+        variables[name] = xr.Variable(("chain", "draw"), values[np.newaxis, :], attrs=attrs)
+    return xr.Dataset(
+        variables,
+        attrs={
+            "scenario": scenario.name,
+            "title": scenario.title,
+            "seed": draws.seed if draws.seed is not None else "none (point values)",
+            "draws": draws.draws,
+            "method": draws.method,
+            "version": __version__,
+            "priors_file": scenario.path,
+            "priors_sha256": scenario.sha256,
+            "block_size": BLOCK_SIZE,
+        },
+    )
+
+
+def _write_atomically(path: str | Path, write: Callable[[str], None]) -> Path:
+    """Call ``write(temporary)`` on a file beside ``path``, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_netcdf(dataset: Any, path: str | Path) -> Path:
+    """Write ``dataset`` to ``path`` as NetCDF 4, atomically."""
+    # Constant variables (fixed assumptions) compress to almost nothing.
+    encoding = {
+        name: {"zlib": True, "complevel": 1}
+        for name, variable in dataset.items()
+        if variable.attrs.get("distribution", "").startswith("fixed")
+    }
+    return _write_atomically(
+        path, lambda temporary: dataset.to_netcdf(temporary, engine="h5netcdf", encoding=encoding)
+    )
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write ``text`` to ``path`` atomically."""
+    return _write_atomically(
+        path, lambda temporary: Path(temporary).write_text(text, encoding="utf-8")
+    )

@@ -1,0 +1,105 @@
+"""Draws for the assumptions: Monte Carlo, Latin hypercube or scrambled Sobol.
+
+Draws are made in fixed blocks of :data:`BLOCK_SIZE`. Block ``b`` of assumption ``x`` is
+drawn from its own stream, seeded by ``(seed, b, hash(x))``, so a draw's value depends only on
+the seed, its index and the assumption's name — never on how a run is split into chunks or
+spread over workers, nor on which other assumptions the scenario has (so two scenarios that
+share an assumption share its draws: common random numbers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+from scipy.stats import qmc
+
+from simulate.distributions import Distribution
+
+BLOCK_SIZE = 2**16  # part of the reproducibility contract: changing it changes every result
+METHODS = ("mc", "lhs", "sobol")
+_LHS_STREAM = 2**32 + 1
+_SOBOL_STREAM = 2**32 + 2
+_EDGE = 2.0**-53  # keeps inverse CDFs finite at u = 0
+
+
+def name_key(name: str) -> int:
+    """A stable 64-bit integer for a name (Python's ``hash`` changes between runs)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+
+
+def block_count(draws: int) -> int:
+    return -(-draws // BLOCK_SIZE)
+
+
+class Sampler:
+    """Draws of the non-fixed assumptions, one block at a time.
+
+    ``distributions`` must be in a stable order (declaration order); Sobol and LHS assign
+    dimensions in that order.
+    """
+
+    def __init__(
+        self,
+        distributions: Mapping[str, Distribution],
+        draws: int,
+        seed: int,
+        method: str = "mc",
+    ) -> None:
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+        self.distributions = dict(distributions)
+        self.draws = draws
+        self.seed = seed
+        self.method = method
+        self._permutations: dict[str, np.ndarray] = {}
+        if method == "lhs":
+            # A Latin hypercube stratifies all draws at once, so each dimension needs one
+            # permutation of the full range (as much memory as the draws themselves).
+            for name in self.distributions:
+                rng = self._rng(_LHS_STREAM, name)
+                self._permutations[name] = rng.permutation(draws)
+
+    def _rng(self, block: int, name: str) -> np.random.Generator:
+        return np.random.default_rng(
+            np.random.SeedSequence(self.seed, spawn_key=(block, name_key(name)))
+        )
+
+    def block(self, index: int) -> dict[str, np.ndarray]:
+        """Draws ``index·BLOCK_SIZE`` up to the next block (or the end) for every assumption."""
+        start = index * BLOCK_SIZE
+        size = min(BLOCK_SIZE, self.draws - start)
+        if size <= 0:
+            raise IndexError(f"block {index} is past {self.draws} draws")
+        if self.method == "mc":
+            return {
+                name: dist.sample(self._rng(index, name), size)
+                for name, dist in self.distributions.items()
+            }
+        if self.method == "lhs":
+            uniforms = {}
+            for name in self.distributions:
+                jitter = self._rng(index, name).random(size)
+                strata = self._permutations[name][start : start + size]
+                uniforms[name] = (strata + jitter) / self.draws
+        else:
+            uniforms = self._sobol(start, size)
+        return {
+            name: dist.ppf(np.clip(uniforms[name], _EDGE, 1.0 - _EDGE))
+            for name, dist in self.distributions.items()
+        }
+
+    def _sobol(self, start: int, size: int) -> dict[str, np.ndarray]:
+        if not self.distributions:
+            return {}
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_SOBOL_STREAM,)))
+        engine = qmc.Sobol(len(self.distributions), scramble=True, rng=rng)
+        if start:
+            engine.fast_forward(start)
+        with warnings.catch_warnings():
+            # Balance is a property of the whole run (reported once by the CLI), not a block.
+            warnings.simplefilter("ignore", UserWarning)
+            points = engine.random(size)
+        return {name: points[:, i] for i, name in enumerate(self.distributions)}

@@ -1,0 +1,340 @@
+"""Priors file → validated :class:`Scenario`. The only module that reads TOML.
+
+Everything a later step relies on is checked here, once: distribution keys and numbers, units
+(converted to canonical), expressions (whitelisted), model names, and the dependency graph.
+Every problem is a :class:`~simulate.errors.PriorsError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulate import distributions, expressions, units
+from simulate.distributions import Distribution, DistributionError
+from simulate.errors import PriorsError
+from simulate.graph import GraphError, Step, plan
+from simulate.models import MODELS, Model, vocabulary
+
+FORMAT_VERSION = 1
+SCENARIO_KEYS = {"name", "title", "description", "models", "format", "report"}
+TOP_LEVEL_KEYS = {"scenario", "assumptions", "derived"}
+OPTION_KEYS = {"point", "unit", "source", "description", "min", "max", "interval"}
+DERIVED_KEYS = {"expr", "unit", "source", "description"}
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+RESERVED = {"draw"} | set(expressions.FUNCTIONS)
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A sampled input: its distribution (canonical unit) and where the belief comes from."""
+
+    name: str
+    distribution: Distribution
+    unit: str
+    declared_unit: str
+    declaration: str
+    source: str
+    description: str
+    file: str
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A quantity computed by a whitelisted expression over other quantities."""
+
+    name: str
+    expression: expressions.Expression
+    unit: str
+    factor: float
+    source: str
+    description: str
+    file: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated priors file: assumptions, derived quantities, models, evaluation order."""
+
+    name: str
+    title: str
+    description: str
+    path: str
+    sha256: str
+    assumptions: dict[str, Assumption]
+    derived: dict[str, Derived]
+    models: tuple[Model, ...]
+    steps: tuple[Step, ...]
+    report: tuple[str, ...]
+
+    @property
+    def outputs(self) -> list[str]:
+        """Names computed from the assumptions (model outputs and derived), in order."""
+        return [name for step in self.steps for name in step.provides]
+
+    @property
+    def sampled(self) -> list[str]:
+        """Assumptions that are not fixed, in the order they were declared."""
+        return [n for n, a in self.assumptions.items() if not a.distribution.is_fixed]
+
+    def unit(self, name: str) -> str:
+        """The canonical unit of any quantity in the scenario."""
+        if name in self.assumptions:
+            return self.assumptions[name].unit
+        if name in self.derived:
+            return self.derived[name].unit
+        for model in self.models:
+            for port in model.outputs:
+                if port.name == name:
+                    return port.unit
+        raise KeyError(name)
+
+    def description_of(self, name: str) -> str:
+        if name in self.assumptions:
+            return self.assumptions[name].description
+        if name in self.derived:
+            return self.derived[name].description
+        for model in self.models:
+            for port in model.outputs:
+                if port.name == name:
+                    return port.description
+        return ""
+
+
+def load(path: str | Path) -> Scenario:
+    """Read, validate and plan a priors file."""
+    path = Path(path)
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise PriorsError(file, None, "no such file") from None
+    except OSError as exc:
+        raise PriorsError(file, None, f"cannot read the file ({exc.strerror})") from None
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PriorsError(file, None, "not UTF-8 text; a priors file is TOML") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PriorsError(file, None, f"TOML syntax error: {exc}") from None
+    return _scenario(document, file, hashlib.sha256(raw).hexdigest())
+
+
+def _scenario(document: dict[str, Any], file: str, sha256: str) -> Scenario:
+    unknown = set(document) - TOP_LEVEL_KEYS
+    if unknown:
+        raise PriorsError(
+            file, sorted(unknown)[0], f"unknown table; expected {sorted(TOP_LEVEL_KEYS)}"
+        )
+    header = _table(document.get("scenario", {}), file, "scenario")
+    for key in header:
+        if key not in SCENARIO_KEYS:
+            raise PriorsError(
+                file, f"scenario.{key}", f"unknown key; expected one of {sorted(SCENARIO_KEYS)}"
+            )
+    version = header.get("format", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise PriorsError(
+            file,
+            "scenario.format",
+            f"this version of simulate reads format {FORMAT_VERSION}, got {version!r}",
+        )
+    name = _text(header, "name", file, "scenario", default=Path(file).stem)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise PriorsError(
+            file,
+            "scenario.name",
+            f"expected letters, digits, '-', '_' or '.', usable as a file name, got {name!r}",
+        )
+    models = _models(header.get("models", []), file)
+    known_units = {port.name: port.unit for port in vocabulary().values()}
+
+    assumptions: dict[str, Assumption] = {}
+    for key, entry in _table(document.get("assumptions", {}), file, "assumptions").items():
+        _check_name(key, file, "assumptions")
+        assumptions[key] = _assumption(key, entry, file, known_units.get(key))
+    derived: dict[str, Derived] = {}
+    for key, entry in _table(document.get("derived", {}), file, "derived").items():
+        _check_name(key, file, "derived")
+        derived[key] = _derived(key, entry, file, known_units.get(key))
+
+    try:
+        steps = plan(list(assumptions), {k: d.expression.names for k, d in derived.items()}, models)
+    except GraphError as exc:
+        section = "derived" if exc.name in derived else "assumptions"
+        raise PriorsError(file, f"{section}.{exc.name}", str(exc)) from None
+
+    outputs = [name for step in steps for name in step.provides]
+    report = header.get("report", [])
+    if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
+        raise PriorsError(file, "scenario.report", "expected a list of output names")
+    for item in report:
+        if item not in outputs:
+            raise PriorsError(
+                file,
+                "scenario.report",
+                f"'{item}' is not an output of this scenario; outputs: {outputs}",
+            )
+    return Scenario(
+        name=name,
+        title=_text(header, "title", file, "scenario", default=name),
+        description=_text(header, "description", file, "scenario", default=""),
+        path=file,
+        sha256=sha256,
+        assumptions=assumptions,
+        derived=derived,
+        models=tuple(models),
+        steps=tuple(steps),
+        report=tuple(report),
+    )
+
+
+def _table(value: Any, file: str, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PriorsError(file, key, f"expected a table, got {value!r}")
+    return value
+
+
+def _text(table: dict[str, Any], key: str, file: str, section: str, default: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise PriorsError(file, f"{section}.{key}", f"expected a string, got {value!r}")
+    return value
+
+
+def _check_name(name: str, file: str, section: str) -> None:
+    if not NAME_PATTERN.match(name) or name in RESERVED:
+        raise PriorsError(
+            file,
+            f"{section}.{name}",
+            "a quantity's name is lower-case letters, digits and '_', starting with a letter, "
+            f"and not one of {sorted(RESERVED)}",
+        )
+
+
+def _models(value: Any, file: str) -> list[Model]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PriorsError(file, "scenario.models", f"expected a list of model names, got {value!r}")
+    models = []
+    for name in value:
+        if name not in MODELS:
+            raise PriorsError(
+                file,
+                "scenario.models",
+                f"unknown model '{name}'; the models are {', '.join(MODELS)} "
+                "(see `simulate models`)",
+            )
+        if MODELS[name] in models:
+            raise PriorsError(file, "scenario.models", f"model '{name}' is listed twice")
+        models.append(MODELS[name])
+    return models
+
+
+def _unit(
+    entry: dict[str, Any], file: str, key: str, expected: str | None
+) -> tuple[str, str, float]:
+    """(declared unit, canonical unit, factor declared → canonical)."""
+    declared = entry.get("unit", expected if expected is not None else "1")
+    try:
+        canonical = expected if expected is not None else units.canonical_unit(declared)
+        return declared, canonical, units.conversion_factor(declared, canonical)
+    except units.UnitError as exc:
+        raise PriorsError(file, f"{key}.unit", str(exc)) from None
+
+
+def _optional_number(
+    entry: dict[str, Any], name: str, file: str, key: str, factor: float
+) -> float | None:
+    if name not in entry:
+        return None
+    value = entry[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise PriorsError(file, f"{key}.{name}", f"expected a finite number, got {value!r}")
+    return float(value) * factor
+
+
+def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> Assumption:
+    key = f"assumptions.{name}"
+    if isinstance(entry, int | float) and not isinstance(entry, bool):
+        entry = {"fixed": entry}
+    if not isinstance(entry, dict):
+        raise PriorsError(
+            file,
+            key,
+            "expected a number or a table such as "
+            '{ lognormal = [1.5, 4.0], unit = "USD/hour", source = "..." }',
+        )
+    families = [k for k in entry if k in distributions.FAMILIES]
+    unknown = [k for k in entry if k not in distributions.FAMILIES and k not in OPTION_KEYS]
+    if unknown:
+        raise PriorsError(
+            file,
+            f"{key}.{unknown[0]}",
+            f"unknown key; a distribution is one of {', '.join(distributions.FAMILIES)}"
+            f" and the options are {', '.join(sorted(OPTION_KEYS))}",
+        )
+    if len(families) != 1:
+        found = f"got {', '.join(families)}" if families else "got none"
+        raise PriorsError(file, key, f"expected exactly one distribution key ({found})")
+    family = families[0]
+    declared, canonical, factor = _unit(entry, file, key, expected_unit)
+    for text_key in ("source", "description"):
+        if text_key in entry and not isinstance(entry[text_key], str):
+            raise PriorsError(file, f"{key}.{text_key}", "expected a string")
+    interval = _optional_number(entry, "interval", file, key, 1.0)
+    try:
+        distribution = distributions.build(
+            family,
+            entry[family],
+            factor=factor,
+            interval=interval,
+            point=_optional_number(entry, "point", file, key, factor),
+            minimum=_optional_number(entry, "min", file, key, factor),
+            maximum=_optional_number(entry, "max", file, key, factor),
+        )
+    except DistributionError as exc:
+        raise PriorsError(file, f"{key}.{exc.key or family}", str(exc)) from None
+    return Assumption(
+        name=name,
+        distribution=distribution,
+        unit=canonical,
+        declared_unit=declared,
+        declaration=f"{family} = {entry[family]!r}",
+        source=entry.get("source", ""),
+        description=entry.get("description", ""),
+        file=file,
+    )
+
+
+def _derived(name: str, entry: Any, file: str, expected_unit: str | None) -> Derived:
+    key = f"derived.{name}"
+    if isinstance(entry, str):
+        entry = {"expr": entry}
+    if not isinstance(entry, dict) or "expr" not in entry:
+        raise PriorsError(
+            file, key, 'expected an expression string or a table { expr = "...", unit = "..." }'
+        )
+    for option in entry:
+        if option not in DERIVED_KEYS:
+            raise PriorsError(
+                file, f"{key}.{option}", f"unknown key; expected {', '.join(sorted(DERIVED_KEYS))}"
+            )
+    try:
+        expression = expressions.parse(entry["expr"])
+    except expressions.ExpressionError as exc:
+        raise PriorsError(file, f"{key}.expr", str(exc)) from None
+    _, canonical, factor = _unit(entry, file, key, expected_unit)
+    return Derived(
+        name=name,
+        expression=expression,
+        unit=canonical,
+        factor=factor,
+        source=str(entry.get("source", "")),
+        description=str(entry.get("description", "")),
+        file=file,
+    )
