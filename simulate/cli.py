@@ -285,6 +285,101 @@ def _run_with_progress(
 
 
 @cli.command()
+@click.argument("file_a", metavar="A", type=click.Path(dir_okay=False))
+@click.argument("file_b", metavar="B", type=click.Path(dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    required=True,
+    metavar="NAME",
+    help="The quantity to compare, e.g. training_cost_usd.",
+)
+@click.option(
+    "--draws",
+    "-n",
+    type=DrawCount(),
+    default="1e6",
+    show_default=True,
+    help="Paired scenarios to sample.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=42,
+    show_default=True,
+    help="Random seed shared by both runs.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["mc", "lhs"]),
+    default="mc",
+    show_default=True,
+    help="Sampling method (both keep common random numbers).",
+)
+@click.option(
+    "--percentiles",
+    type=Percentiles(),
+    default="5,50,95",
+    show_default=True,
+    help="Percentiles of A, B and B/A to report.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Threads per run; never changes numbers.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+)
+def compare(
+    file_a: str,
+    file_b: str,
+    output: str,
+    draws: int,
+    seed: int,
+    method: str,
+    percentiles: tuple[float, ...],
+    workers: int,
+    output_format: str,
+) -> None:
+    """Compare one output of two scenarios on common random numbers.
+
+    Both scenarios are sampled with the same seed; an assumption declared alike in both
+    (same name, same distribution) gets the same draw in both, so the comparison is paired.
+    Reports P(A < B) and percentiles of B / A.
+
+    \b
+    Example:
+      simulate compare priors/gpt3-training-owned-v100.toml \\
+          priors/gpt3-training-owned-h100.toml --output training_cost_usd
+    """
+    from simulate import compare as comparing
+    from simulate import formatting
+
+    result = comparing.compare(
+        _scenario(file_a),
+        _scenario(file_b),
+        output,
+        draws,
+        seed,
+        method,
+        percentiles,
+        workers=workers,
+    )
+    if output_format == "json":
+        _emit(formatting.to_json(result))
+    else:
+        _emit(formatting.comparison_table(result))
+
+
+@cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
     "--format",

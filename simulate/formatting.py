@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -151,7 +152,7 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
             "file": a.file,
         }
     derived = {
-        name: {"expr": d.expression.text, "unit": d.unit, "source": d.source}
+        name: {"expr": d.expression.text, "unit": d.unit, "source": d.source, "file": d.file}
         for name, d in scenario.derived.items()
     }
     return {
@@ -166,12 +167,23 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
     }
 
 
+def _origin(scenario: Scenario, file: str) -> str:
+    """Where a quantity was declared, relative to the scenario's own folder."""
+    if file == scenario.path:
+        return "(this file)"
+    return os.path.relpath(file, os.path.dirname(scenario.path) or ".")
+
+
 def scenario_table(scenario: Scenario) -> str:
     data = scenario_data(scenario)
     parts = [
         f"{scenario.path}: OK — {scenario.title}"
         + (f"\n{scenario.description}" if scenario.description else "")
     ]
+    included = any(a["file"] != scenario.path for a in data["assumptions"].values()) or any(
+        d["file"] != scenario.path for d in data["derived"].values()
+    )
+    origin = (lambda file: (_origin(scenario, file),)) if included else (lambda file: ())
     rows = [
         (
             name,
@@ -179,20 +191,25 @@ def scenario_table(scenario: Scenario) -> str:
             number(a["point"]),
             f"[{number(a['interval_90'][0])}, {number(a['interval_90'][1])}]",
             a["unit"],
+            *origin(a["file"]),
             a["source"] or "(no source given)",
         )
         for name, a in data["assumptions"].items()
     ]
+    from_column = ("from",) if included else ()
     parts.append(
         "assumptions:\n"
-        + _table(("name", "distribution", "point", "90% interval", "unit", "source"), rows)
+        + _table(
+            ("name", "distribution", "point", "90% interval", "unit", *from_column, "source"),
+            rows,
+        )
     )
     if data["derived"]:
         parts.append(
             "derived:\n"
             + _table(
-                ("name", "expression", "unit"),
-                [(n, d["expr"], d["unit"]) for n, d in data["derived"].items()],
+                ("name", "expression", "unit", *from_column),
+                [(n, d["expr"], d["unit"], *origin(d["file"])) for n, d in data["derived"].items()],
             )
         )
     parts.append("evaluation order: " + (", ".join(data["order"]) or "(nothing to compute)"))
@@ -204,7 +221,7 @@ def models_data() -> dict[str, Any]:
     def ports(items: Sequence[Any]) -> list[dict[str, str]]:
         return [
             {"name": p.name, "unit": p.unit, "description": p.description}
-            | ({"only_with": p.requires} if p.requires else {})
+            | ({"only_with": ", ".join(p.required)} if p.required else {})
             for p in items
         ]
 
@@ -238,3 +255,25 @@ def models_table() -> str:
             + _table(("", "name", "unit", "meaning"), rows)
         )
     return "\n\n".join(parts)
+
+
+def comparison_table(result: dict[str, Any]) -> str:
+    """A sentence a planner can paste, then the two distributions and the ratio."""
+    a, b = result["a"], result["b"]
+    p = result["p_a_less_than_b"]
+    lines = [
+        f"{result['output']} [{result['unit']}]: {a['scenario']} is lower than {b['scenario']} "
+        f"in {number(100 * p) if p is not None else 'n/a'} % of {result['draws']:,} paired "
+        f"scenarios (seed {result['seed']}, method {result['method']}).",
+        "shared assumptions (same draws in both): "
+        + (", ".join(result["shared_assumptions"]) or "none"),
+    ]
+    if result["pairs_left_out"]:
+        lines.append(f"{result['pairs_left_out']} pairs with a non-finite value were left out")
+    stats = [k for k in result["ratio_b_over_a"]]
+    rows = [
+        (f"A: {a['scenario']}", *[number(a[k]) for k in stats]),
+        (f"B: {b['scenario']}", *[number(b[k]) for k in stats]),
+        ("B / A", *[number(result["ratio_b_over_a"][k]) for k in stats]),
+    ]
+    return "\n".join(lines) + "\n\n" + _table(("", *stats), rows)

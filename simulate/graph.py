@@ -84,6 +84,12 @@ def plan(
                     f"model '{model.name}' needs '{read}', which no assumption, derived "
                     "quantity or model provides",
                 )
+        if model.needs_one_of and not any(
+            all(name in provider for name in group) for group in model.needs_one_of
+        ):
+            options = " or ".join(" and ".join(group) for group in model.needs_one_of)
+            first = model.needs_one_of[0][0]
+            raise GraphError(first, f"model '{model.name}' needs {options}")
         reads = needed + [p.name for p in model.optional if p.name in provider]
         node = f"model:{model.name}"
         graph[node] = {_node_of(provider, r) for r in reads if provider[r] != "assumption"}

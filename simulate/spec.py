@@ -22,7 +22,8 @@ from simulate.graph import GraphError, Step, plan
 from simulate.models import MODELS, Model, vocabulary
 
 FORMAT_VERSION = 1
-SCENARIO_KEYS = {"name", "title", "description", "models", "format", "report"}
+SCENARIO_KEYS = {"name", "title", "description", "models", "format", "report", "include"}
+INCLUDED_SCENARIO_KEYS = {"title", "description", "format", "include"}
 TOP_LEVEL_KEYS = {"scenario", "assumptions", "derived"}
 OPTION_KEYS = {"point", "unit", "source", "description", "min", "max", "interval"}
 DERIVED_KEYS = {"expr", "unit", "source", "description"}
@@ -107,8 +108,15 @@ class Scenario:
 
 
 def load(path: str | Path) -> Scenario:
-    """Read, validate and plan a priors file."""
+    """Read, validate and plan a priors file (and the files it includes)."""
     path = Path(path)
+    document, raw = _read(path)
+    digest = hashlib.sha256(raw)
+    included = _includes(document, path, digest, chain=(path.resolve(),))
+    return _scenario(document, str(path), digest.hexdigest(), included)
+
+
+def _read(path: Path) -> tuple[dict[str, Any], bytes]:
     file = str(path)
     try:
         raw = path.read_bytes()
@@ -117,15 +125,83 @@ def load(path: str | Path) -> Scenario:
     except OSError as exc:
         raise PriorsError(file, None, f"cannot read the file ({exc.strerror})") from None
     try:
-        document = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8")), raw
     except UnicodeDecodeError:
         raise PriorsError(file, None, "not UTF-8 text; a priors file is TOML") from None
     except tomllib.TOMLDecodeError as exc:
         raise PriorsError(file, None, f"TOML syntax error: {exc}") from None
-    return _scenario(document, file, hashlib.sha256(raw).hexdigest())
 
 
-def _scenario(document: dict[str, Any], file: str, sha256: str) -> Scenario:
+def _includes(
+    document: dict[str, Any], path: Path, digest: Any, chain: tuple[Path, ...]
+) -> dict[str, tuple[str, Any, str]]:
+    """Quantities from ``[scenario] include`` files: name → (section, declaration, file).
+
+    Paths are relative to the including file. An included file holds ``[assumptions]`` and
+    ``[derived]`` (and may include others); what it declares wins over what it includes. Two
+    sibling includes declaring the same name is an error: the including file must choose.
+    """
+    file = str(path)
+    header = document.get("scenario", {})
+    if not isinstance(header, dict) or "include" not in header:
+        return {}
+    names = header["include"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise PriorsError(file, "scenario.include", f"expected a list of file names, got {names!r}")
+    merged: dict[str, tuple[str, Any, str]] = {}
+    for name in names:
+        target = path.parent / name
+        if not target.is_file():
+            raise PriorsError(
+                file, "scenario.include", f"included file {name!r} not found (looked for {target})"
+            )
+        resolved = target.resolve()
+        if resolved in chain:
+            loop = " → ".join(p.name for p in (*chain, resolved))
+            raise PriorsError(file, "scenario.include", f"include cycle: {loop}")
+        included, raw = _read(target)
+        digest.update(raw)
+        _check_included(included, str(target))
+        own = {
+            key: (section, value, str(target))
+            for section in ("assumptions", "derived")
+            for key, value in included.get(section, {}).items()
+        }
+        for key, value in {
+            **_includes(included, target, digest, (*chain, resolved)),
+            **own,
+        }.items():
+            if key in merged and merged[key][2] != value[2]:
+                raise PriorsError(
+                    file,
+                    "scenario.include",
+                    f"'{key}' is declared by both {merged[key][2]} and {value[2]}; "
+                    "declare it in this file to choose",
+                )
+            merged[key] = value
+    return merged
+
+
+def _check_included(document: dict[str, Any], file: str) -> None:
+    allowed = {"scenario", "assumptions", "derived"}
+    for key in document:
+        if key not in allowed:
+            raise PriorsError(file, key, "an included file holds [assumptions] and [derived]")
+    header = _table(document.get("scenario", {}), file, "scenario")
+    for key in header:
+        if key not in INCLUDED_SCENARIO_KEYS:
+            raise PriorsError(
+                file,
+                f"scenario.{key}",
+                f"an included file may set only {', '.join(sorted(INCLUDED_SCENARIO_KEYS))}",
+            )
+    _table(document.get("assumptions", {}), file, "assumptions")
+    _table(document.get("derived", {}), file, "derived")
+
+
+def _scenario(
+    document: dict[str, Any], file: str, sha256: str, included: dict[str, tuple[str, Any, str]]
+) -> Scenario:
     unknown = set(document) - TOP_LEVEL_KEYS
     if unknown:
         raise PriorsError(
@@ -154,14 +230,15 @@ def _scenario(document: dict[str, Any], file: str, sha256: str) -> Scenario:
     models = _models(header.get("models", []), file)
     known_units = {port.name: port.unit for port in vocabulary().values()}
 
-    assumptions: dict[str, Assumption] = {}
+    own: dict[str, Assumption] = {}
     for key, entry in _table(document.get("assumptions", {}), file, "assumptions").items():
         _check_name(key, file, "assumptions")
-        assumptions[key] = _assumption(key, entry, file, known_units.get(key))
+        own[key] = _assumption(key, entry, file, known_units.get(key))
     derived: dict[str, Derived] = {}
     for key, entry in _table(document.get("derived", {}), file, "derived").items():
         _check_name(key, file, "derived")
         derived[key] = _derived(key, entry, file, known_units.get(key))
+    assumptions, derived = _with_included(own, derived, models, included, known_units)
 
     try:
         steps = plan(list(assumptions), {k: d.expression.names for k, d in derived.items()}, models)
@@ -192,6 +269,45 @@ def _scenario(document: dict[str, Any], file: str, sha256: str) -> Scenario:
         steps=tuple(steps),
         report=tuple(report),
     )
+
+
+def _with_included(
+    own: dict[str, Assumption],
+    derived: dict[str, Derived],
+    models: list[Model],
+    included: dict[str, tuple[str, Any, str]],
+    known_units: dict[str, str],
+) -> tuple[dict[str, Assumption], dict[str, Derived]]:
+    """Own quantities, then the included ones this scenario reads and does not define.
+
+    Everything the including file defines wins: its assumptions, derived quantities and model
+    outputs. Included quantities nobody reads are left out (a hardware file declares more
+    than one scenario needs), but every one is validated.
+    """
+    defined = set(own) | set(derived) | {p.name for m in models for p in m.outputs}
+    candidates_a: dict[str, Assumption] = {}
+    candidates_d: dict[str, Derived] = {}
+    for key, (section, entry, source_file) in included.items():
+        _check_name(key, source_file, section)
+        if section == "assumptions":
+            candidates_a[key] = _assumption(key, entry, source_file, known_units.get(key))
+        else:
+            candidates_d[key] = _derived(key, entry, source_file, known_units.get(key))
+    read = {n for d in derived.values() for n in d.expression.names}
+    read |= {p.name for m in models for p in (*m.inputs, *m.optional)}
+    kept_derived: dict[str, Derived] = {}
+    changed = True
+    while changed:  # an included derived quantity that is read brings in what it reads
+        changed = False
+        for key, candidate in candidates_d.items():
+            if key in read and key not in defined and key not in kept_derived:
+                kept_derived[key] = candidate
+                read |= candidate.expression.names
+                changed = True
+    defined |= set(kept_derived)
+    assumptions = dict(own)
+    assumptions.update({k: a for k, a in candidates_a.items() if k in read and k not in defined})
+    return assumptions, {**kept_derived, **derived}
 
 
 def _table(value: Any, file: str, key: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Units: one pint registry, the canonical unit of each kind of quantity, and conversion.
 
-Tokens, parameters, FLOPs and US dollars are dimensions of their own, so a price where a
+Tokens, words, parameters, FLOPs and US dollars are dimensions of their own, so a price where a
 FLOP rate is expected is a dimension error rather than a silently wrong number. Values are
 converted once, at load time, to the canonical unit of the quantity; kernels only ever see
 canonical units. (Bytes follow pint's convention and are dimensionless.)
@@ -20,6 +20,8 @@ _CANONICAL_BY_DIMENSION = {
     "[flop]": "FLOP",
     "[flop] / [time]": "FLOP/s",
     "[token]": "token",
+    "[word]": "word",
+    "[token] / [word]": "token/word",
     "[parameter]": "parameter",
     "[time]": "hour",
     "[mass] * [length] ** 2 / [time] ** 3": "W",
@@ -41,6 +43,7 @@ def registry() -> Any:
     ureg.define("USD = [currency] = usd = dollar")
     ureg.define("token = [token]")
     ureg.define("parameter = [parameter] = param")
+    ureg.define("word = [word]")
     return ureg
 
 

@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
-from simulate.models import inference, training
+from simulate.models import (
+    api_workload,
+    breakeven,
+    development,
+    inference,
+    inhouse,
+    memory,
+    query,
+    scaling,
+    serving,
+    training,
+)
 from simulate.models.base import Model, Port
 
-MODELS: dict[str, Model] = {m.name: m for m in (training.MODEL, inference.MODEL)}
+MODELS: dict[str, Model] = {
+    m.MODEL.name: m.MODEL
+    for m in (
+        training,
+        inference,
+        query,
+        inhouse,
+        memory,
+        breakeven,
+        serving,
+        scaling,
+        development,
+        api_workload,
+    )
+}
 
 
 def vocabulary() -> dict[str, Port]:

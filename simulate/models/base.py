@@ -17,7 +17,14 @@ class Port:
     name: str
     unit: str
     description: str
-    requires: str | None = None  # an output computed only when this optional input is given
+    # an output computed only when these optional inputs are given (one name or several)
+    requires: str | tuple[str, ...] | None = None
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        if self.requires is None:
+            return ()
+        return (self.requires,) if isinstance(self.requires, str) else self.requires
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,8 @@ class Model:
     inputs: tuple[Port, ...]
     outputs: tuple[Port, ...]
     optional: tuple[Port, ...] = ()
+    # at least one of these groups of optional inputs must be given (all names in it)
+    needs_one_of: tuple[tuple[str, ...], ...] = ()
     source: str = ""
 
     @property
@@ -37,4 +46,4 @@ class Model:
 
     def outputs_given(self, available: set[str]) -> list[Port]:
         """The outputs this model produces when ``available`` names are provided."""
-        return [p for p in self.outputs if p.requires is None or p.requires in available]
+        return [p for p in self.outputs if all(name in available for name in p.required)]

@@ -1,0 +1,48 @@
+"""What an API workload costs per request and per year, with input and output prices."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulate.models.base import Model, Port
+
+
+def api_workload(
+    input_tokens: np.ndarray,
+    output_tokens: np.ndarray,
+    input_price_per_1k_tokens_usd: np.ndarray,
+    output_price_per_1k_tokens_usd: np.ndarray,
+    requests_per_year: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Cost of one request and of a year of requests at list API prices.
+
+    request_cost_usd = input_tokens / 1000 · input_price_per_1k_tokens_usd
+                     + output_tokens / 1000 · output_price_per_1k_tokens_usd
+    annual_cost_usd = request_cost_usd · requests_per_year
+
+    Source: the seed analysis (summarising 5,000 Chinese characters at $0.01 in / $0.03 out
+    per 1k tokens, ≈ 2 tokens per character); provider price lists for the prices.
+    """
+    request = (
+        input_tokens / 1000.0 * input_price_per_1k_tokens_usd
+        + output_tokens / 1000.0 * output_price_per_1k_tokens_usd
+    )
+    return {"request_cost_usd": request, "annual_cost_usd": request * requests_per_year}
+
+
+MODEL = Model(
+    name="api_workload",
+    kernel=api_workload,
+    inputs=(
+        Port("input_tokens", "token", "tokens sent per request"),
+        Port("output_tokens", "token", "tokens generated per request"),
+        Port("input_price_per_1k_tokens_usd", "USD", "API price of 1,000 input tokens"),
+        Port("output_price_per_1k_tokens_usd", "USD", "API price of 1,000 output tokens"),
+        Port("requests_per_year", "1/year", "requests in a year"),
+    ),
+    outputs=(
+        Port("request_cost_usd", "USD", "cost of one request"),
+        Port("annual_cost_usd", "USD/year", "cost of a year of requests"),
+    ),
+    source="seed analysis; provider price lists",
+)

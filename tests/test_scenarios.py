@@ -1,0 +1,131 @@
+"""Every shipped scenario: loads, runs, cites sources, and answers its question sensibly."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import simulate
+from simulate.models.inhouse import inhouse
+from tests.conftest import PRIORS
+
+SCENARIOS = sorted(p for p in PRIORS.glob("*.toml"))
+INCLUDED = sorted(p for p in PRIORS.glob("*/*.toml"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_shipped_scenario_runs_in_both_modes(path):
+    scenario = simulate.load(path)
+    assert scenario.models, "a shipped scenario uses at least one model"
+    point = simulate.run_point(scenario)
+    draws = simulate.run(scenario, 20_000, seed=0)
+    summary = simulate.summarize(scenario, draws)
+    for name in scenario.report:
+        value = float(point.outputs[name])
+        entry = summary["outputs"][name]
+        assert np.isfinite(value)
+        assert entry["p5"] <= entry["p50"] <= entry["p95"]
+    for name, assumption in scenario.assumptions.items():
+        assert assumption.source.strip(), f"{name} has no source"
+
+
+@pytest.mark.parametrize("path", INCLUDED, ids=[f"{p.parent.name}/{p.stem}" for p in INCLUDED])
+def test_includable_files_cite_a_source_for_every_assumption(path, priors_file):
+    text = f'[scenario]\ninclude = ["{path}"]\n'
+    scenario = simulate.load(priors_file(text))  # nothing reads them, but all are validated
+    assert scenario.assumptions == {}
+    import tomllib
+
+    for name, entry in tomllib.loads(path.read_text()).get("assumptions", {}).items():
+        assert entry.get("source", "").strip(), f"{path.name}: {name}"
+
+
+@pytest.mark.parametrize(
+    "name", ["v100", "a100-40gb", "a100-80gb", "h100", "h200", "tpu-v4", "mi300x"]
+)
+def test_hardware_files_declare_what_models_need(name):
+    import tomllib
+
+    entries = tomllib.loads((PRIORS / "hardware" / f"{name}.toml").read_text())["assumptions"]
+    assert set(entries) == {
+        "peak_flops_per_s",
+        "hbm_bandwidth_bytes_per_s",
+        "accelerator_memory_gb",
+        "accelerator_watts",
+        "accelerator_capex_usd",
+        "accelerator_hour_usd",
+    }
+    assert entries["peak_flops_per_s"]["unit"] == "TFLOP/s"
+
+
+def test_dense_peak_flops_are_not_the_sparse_headline(priors_file):
+    peaks = {}
+    for name in ("v100", "a100-80gb", "h100", "h200", "mi300x", "tpu-v4"):
+        text = f'[scenario]\nmodels=["training"]\ninclude=["{PRIORS}/hardware/{name}.toml"]\n'
+        text += "[assumptions]\nparams=1\ntraining_tokens=1\ntraining_mfu=1\n"
+        scenario = simulate.load(priors_file(text, f"probe-{name}.toml"))
+        peaks[name] = scenario.assumptions["peak_flops_per_s"].distribution.point
+    assert peaks == {
+        "v100": 125e12,
+        "a100-80gb": 312e12,
+        "h100": 989.4e12,
+        "h200": 989.5e12,
+        "mi300x": 1307.4e12,
+        "tpu-v4": 275e12,
+    }
+
+
+def test_owned_h100_hour_agrees_with_a_hand_computation(invoke):
+    result = invoke("run", PRIORS / "gpt3-training-owned-h100.toml", "--point", "--format", "json")
+    data = json.loads(result.stdout)
+    hour = data["outputs"]["accelerator_hour_usd"]["value"]
+    # By hand from the point values: $27,500 × 1.5 / (4 × 8766 h) + 0.7 kW × 1.2 × $0.08, / 0.8
+    assert hour == pytest.approx((27_500 * 1.5 / (4 * 8766) + 0.7 * 1.2 * 0.08) / 0.8)
+    assert hour == pytest.approx(
+        float(inhouse(27_500, 4, 700, 1.2, 0.08, 0.8, 0.5)["accelerator_hour_usd"])
+    )
+    hours = 6 * 175e9 * 300e9 / (989.4e12 * 0.40) / 3600
+    assert data["outputs"]["training_cost_usd"]["value"] == pytest.approx(hours * hour)
+
+
+def test_breakeven_scenario_agrees_with_a_hand_computation(invoke):
+    data = json.loads(
+        invoke(
+            "run", PRIORS / "breakeven-frontier-per-token.toml", "--point", "--format", "json"
+        ).stdout
+    )["outputs"]
+    # $100M over 12 months; margin $0.015 − $0.002 per 1k tokens
+    assert data["breakeven_tokens_per_month"]["value"] == pytest.approx(
+        1000 * (100e6 / 12) / (0.015 - 0.002)
+    )
+    subscription = json.loads(
+        invoke(
+            "run", PRIORS / "breakeven-frontier-subscription.toml", "--point", "--format", "json"
+        ).stdout
+    )["outputs"]
+    # each subscriber pays $20 and uses 1e6 tokens costing 1e3 × $0.002 = $2
+    assert subscription["breakeven_subscribers"]["value"] == pytest.approx((100e6 / 12) / 18)
+
+
+def test_serving_batch_64_is_cheaper_per_token_and_memory_bound(invoke):
+    one = json.loads(
+        invoke("run", PRIORS / "serving-h100-batch1.toml", "--point", "--format", "json").stdout
+    )["outputs"]
+    many = json.loads(
+        invoke("run", PRIORS / "serving-h100-batch64.toml", "--point", "--format", "json").stdout
+    )["outputs"]
+    assert one["memory_bound"]["value"] == many["memory_bound"]["value"] == 1.0
+    assert many["serving_cost_per_1k_tokens_usd"]["value"] == pytest.approx(
+        one["serving_cost_per_1k_tokens_usd"]["value"] / 64
+    )
+
+
+def test_chinchilla_scenario_medians_land_near_chinchilla():
+    scenario = simulate.load(PRIORS / "chinchilla-compute-optimal.toml")
+    point = simulate.run_point(scenario).outputs
+    assert float(point["optimal_params"]) == pytest.approx(72e9, rel=0.1)
+    summary = simulate.summarize(scenario, simulate.run(scenario, 50_000, seed=0))["outputs"]
+    assert 30e9 < summary["optimal_params"]["p50"] < 150e9
+    assert 10 < summary["optimal_tokens_per_param"]["p50"] < 40
