@@ -18,6 +18,7 @@ import click
 
 from simulate import __version__
 from simulate.errors import PriorsError
+from simulate.thresholds import parse_threshold
 
 FORMATS = ("table", "json", "csv")
 
@@ -113,6 +114,13 @@ def _scenario(path: str) -> Any:
     from simulate.spec import load
 
     return load(path)
+
+
+def _thresholds(scenario: Any, from_options: list[Any]) -> list[Any]:
+    """The scenario's own thresholds, then the command line's (without repeats)."""
+    combined = list(scenario.thresholds)
+    combined += [t for t in from_options if t not in combined]
+    return combined
 
 
 def _emit(text: str) -> None:
@@ -221,13 +229,14 @@ def run(
     """
     from simulate import engine, formatting, results
 
-    parsed_thresholds = [results.parse_threshold(t) for t in thresholds]
+    from_options = [parse_threshold(t) for t in thresholds]
     suffix = Path(out).suffix.lower() if out else None
     if suffix not in (None, ".nc", ".json", ".csv"):
         raise PriorsError(
             None, "--out", f"expected a path ending in .nc, .json or .csv, got {out!r}"
         )
     scenario = _scenario(file)
+    parsed_thresholds = _thresholds(scenario, from_options)
     if point:
         draws_result = engine.run_point(scenario)
     else:
@@ -377,6 +386,193 @@ def compare(
         _emit(formatting.to_json(result))
     else:
         _emit(formatting.comparison_table(result))
+
+
+class Swing(click.ParamType):
+    name = "LO,HI"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, float]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            lo, hi = (float(v) for v in str(value).split(","))
+        except ValueError:
+            self.fail(f"expected two percentiles such as 10,90, got {value!r}", param, ctx)
+        if not 0.0 < lo < hi < 100.0:
+            self.fail(f"expected 0 < LO < HI < 100, got {value!r}", param, ctx)
+        return lo, hi
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    required=True,
+    metavar="NAME",
+    help="The output to explain, e.g. query_cost_usd.",
+)
+@click.option(
+    "--method",
+    "methods",
+    type=click.Choice(["tornado", "spearman", "sobol", "all"]),
+    multiple=True,
+    default=("all",),
+    show_default=True,
+    help="Which analysis; repeatable.",
+)
+@click.option(
+    "--swing",
+    type=Swing(),
+    default="10,90",
+    show_default=True,
+    help="Tornado: percentiles each assumption swings to.",
+)
+@click.option(
+    "--draws",
+    "-n",
+    type=DrawCount(),
+    default=str(2**14),
+    show_default=True,
+    help="Sobol: base sample size N (N·(d+2) evaluations; a power of 2). "
+    "Spearman: Monte Carlo draws.",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=42, show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Also save the result (.json or .csv), atomically.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Threads for the Sobol design's inverse CDFs; never changes numbers.",
+)
+def sensitivity(
+    file: str,
+    output: str,
+    methods: tuple[str, ...],
+    swing: tuple[float, float],
+    draws: int,
+    seed: int,
+    output_format: str,
+    out: str | None,
+    workers: int,
+) -> None:
+    """Which assumptions drive an output: tornado, rank correlation, Sobol indices.
+
+    \b
+    tornado   from the base case (every assumption at its point), move one assumption
+              at a time to its 10th and 90th percentile; rank by the swing. Deterministic.
+    spearman  rank correlation of each sampled assumption with the output (Monte Carlo).
+    sobol     first-order (S1) and total (ST) variance shares with 95 % bootstrap
+              intervals, from a Saltelli design (SALib).
+
+    \b
+    Example:
+      simulate sensitivity priors/search-two-stage.toml --output query_cost_usd
+    """
+    from simulate import formatting, results
+    from simulate import sensitivity as analysis
+
+    chosen = (
+        analysis.METHODS if "all" in methods else tuple(m for m in analysis.METHODS if m in methods)
+    )
+    suffix = Path(out).suffix.lower() if out else None
+    if suffix not in (None, ".json", ".csv"):
+        raise PriorsError(None, "--out", f"expected a path ending in .json or .csv, got {out!r}")
+    if "sobol" in chosen and draws & (draws - 1):
+        click.echo(
+            f"note: Sobol designs are balanced for a power of 2; {draws:,} is not "
+            f"(e.g. {1 << draws.bit_length():,})",
+            err=True,
+        )
+    result = analysis.analyze(_scenario(file), output, chosen, draws, seed, swing, workers)
+    rendered = {
+        "table": formatting.sensitivity_table,
+        "json": formatting.to_json,
+        "csv": formatting.sensitivity_csv,
+    }
+    _emit(rendered[output_format](result))
+    if suffix:
+        text = rendered[suffix[1:]](result)
+        results.write_text(text if text.endswith("\n") else text + "\n", out)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Markdown file to write (default results/<scenario name>.md); figures "
+    "are written beside it as <name>-<output>-*.png.",
+)
+@click.option(
+    "--draws",
+    "-n",
+    type=DrawCount(),
+    default="1e5",
+    show_default=True,
+    help="Monte Carlo draws for the percentiles.",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=42, show_default=True)
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="NAME>VALUE",
+    help="Add 'a 23 % chance it exceeds …' sentences; VALUE may be a number or "
+    "another quantity (query_cost_usd>revenue_per_query_usd). Repeatable.",
+)
+@click.option(
+    "--sobol-samples",
+    type=DrawCount(),
+    default=str(2**12),
+    show_default=True,
+    help="Base sample size of the Sobol analysis behind 'What drives it'.",
+)
+def report(
+    file: str,
+    out: str | None,
+    draws: int,
+    seed: int,
+    thresholds: tuple[str, ...],
+    sobol_samples: int,
+) -> None:
+    """Write a Markdown risk section with figures, ready to paste into a planning document.
+
+    For each key output ([scenario] report in the priors file, else every model output):
+    a headline with the median and 90 % interval in plain units, a percentile table, a
+    tornado chart, a distribution figure and the assumptions that drive it; then every
+    assumption with its source and the exact command that reproduces the numbers.
+
+    \b
+    Example:
+      simulate report priors/search-two-stage.toml \\
+          --threshold "query_cost_usd>revenue_per_query_usd"
+    """
+    import shlex
+
+    from simulate import report as reporting
+
+    from_options = [parse_threshold(t) for t in thresholds]
+    scenario = _scenario(file)
+    parsed = _thresholds(scenario, from_options)
+    target = out or f"results/{scenario.name}.md"
+    command = ["simulate", "report", file, "--draws", str(draws), "--seed", str(seed)]
+    for threshold in thresholds:
+        command += ["--threshold", threshold]
+    command += ["--sobol-samples", str(sobol_samples), "--out", target]
+    written = reporting.write_report(
+        scenario, target, draws, seed, parsed, sobol_samples, shlex.join(command)
+    )
+    click.echo(f"wrote {written.markdown} and {len(written.figures)} figures", err=True)
 
 
 @cli.command()

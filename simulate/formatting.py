@@ -76,7 +76,7 @@ def summary_table(summary: dict[str, Any]) -> str:
     for section in ("outputs", "inputs"):
         for name, entry in summary[section].items():
             for condition, probability in entry.get("thresholds", {}).items():
-                op = condition.rstrip("0123456789.-+e")
+                op = condition[: 2 if condition[1] == "=" else 1]
                 lines.append(f"P({name} {op} {condition[len(op) :]}) = {number(probability)}")
             if entry.get("nonfinite"):
                 lines.append(
@@ -277,3 +277,60 @@ def comparison_table(result: dict[str, Any]) -> str:
         ("B / A", *[number(result["ratio_b_over_a"][k]) for k in stats]),
     ]
     return "\n".join(lines) + "\n\n" + _table(("", *stats), rows)
+
+
+def sensitivity_table(result: dict[str, Any]) -> str:
+    """Tornado, rank correlation and Sobol tables for one output."""
+    parts = [f"{result['output']} [{result['unit']}], base case {number(result['base'])}"]
+    if "tornado" in result:
+        lo, hi = result["swing_percentiles"]
+        rows = [
+            (r["input"], number(r["low"]), number(r["high"]), number(r["swing"]))
+            for r in result["tornado"]
+        ]
+        parts.append(
+            f"tornado (one assumption at its P{lo:g} / P{hi:g}, the rest at point):\n"
+            + _table(("input", f"at P{lo:g}", f"at P{hi:g}", "swing"), rows)
+        )
+    if "spearman" in result:
+        ranked = sorted(result["spearman"].items(), key=lambda kv: -abs(kv[1] or 0.0))
+        parts.append(
+            "Spearman rank correlation:\n"
+            + _table(("input", "rho"), [(k, number(v)) for k, v in ranked])
+        )
+    if "sobol" in result:
+        indices = result["sobol"]
+        ranked = sorted(indices["ST"], key=lambda k: -indices["ST"][k])
+        rows = [
+            (
+                k,
+                number(indices["S1"][k]),
+                f"± {number(indices['S1_conf'][k])}",
+                number(indices["ST"][k]),
+                f"± {number(indices['ST_conf'][k])}",
+            )
+            for k in ranked
+        ]
+        parts.append(
+            f"Sobol indices ({result['sobol_base_samples']:,} base samples, 95 % "
+            "bootstrap intervals):\n" + _table(("input", "S1", "", "ST", ""), rows)
+        )
+    return "\n\n".join(parts)
+
+
+def sensitivity_csv(result: dict[str, Any]) -> str:
+    """Long format: one row per method, input and measure."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("output", "method", "input", "measure", "value"))
+    name = result["output"]
+    writer.writerow((name, "base", "", "value", _csv_number(result["base"])))
+    for row in result.get("tornado", []):
+        for measure in ("low", "high", "swing"):
+            writer.writerow((name, "tornado", row["input"], measure, _csv_number(row[measure])))
+    for input_name, rho in result.get("spearman", {}).items():
+        writer.writerow((name, "spearman", input_name, "rho", _csv_number(rho)))
+    for measure, values in result.get("sobol", {}).items():
+        for input_name, value in values.items():
+            writer.writerow((name, "sobol", input_name, measure, _csv_number(value)))
+    return out.getvalue()

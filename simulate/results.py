@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,39 +23,12 @@ from simulate.engine import Draws
 from simulate.errors import PriorsError
 from simulate.sampling import BLOCK_SIZE
 from simulate.spec import Scenario
+from simulate.thresholds import Threshold
+
+_COMPARE = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
 
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 HDI_PROBABILITY = 0.9
-_THRESHOLD = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(>=|<=|>|<)\s*(\S+)\s*$")
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """``P(name op value)``, e.g. the chance the query cost exceeds the revenue per query."""
-
-    name: str
-    op: str
-    value: float
-
-    def __str__(self) -> str:
-        return f"{self.name}{self.op}{self.value:g}"
-
-
-def parse_threshold(text: str) -> Threshold:
-    """Read ``NAME>VALUE`` (also ``<``, ``>=``, ``<=``)."""
-    match = _THRESHOLD.match(text)
-    if not match:
-        raise PriorsError(
-            None, "--threshold", f"expected NAME>VALUE such as query_cost_usd>0.048, got {text!r}"
-        )
-    name, op, raw = match.groups()
-    try:
-        value = float(raw)
-    except ValueError:
-        raise PriorsError(None, "--threshold", f"{raw!r} in {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise PriorsError(None, "--threshold", f"expected a finite value, got {raw!r}")
-    return Threshold(name, op, value)
 
 
 def percentile_key(q: float) -> str:
@@ -93,12 +64,26 @@ def hdi_of_sorted(
 
 
 def summarize_values(
-    values: np.ndarray, percentiles: Sequence[float], thresholds: Iterable[Threshold] = ()
+    values: np.ndarray,
+    percentiles: Sequence[float],
+    thresholds: Iterable[Threshold] = (),
+    references: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """mean, sd, percentiles, 90 % HDI and threshold probabilities of one quantity."""
+    """mean, sd, percentiles, 90 % HDI and threshold probabilities of one quantity.
+
+    ``references`` holds the arrays of quantities that thresholds compare against.
+    """
     values = np.asarray(values, dtype=float).ravel()
     finite = np.isfinite(values)
     nonfinite = int(values.size - np.count_nonzero(finite))
+    thresholds = list(thresholds)
+    limits = []
+    for threshold in thresholds:
+        if isinstance(threshold.value, str):
+            reference = np.broadcast_to((references or {})[threshold.value], values.shape)
+            limits.append(reference[finite] if nonfinite else reference)
+        else:
+            limits.append(threshold.value)
     if nonfinite:
         values = values[finite]
     summary: dict[str, Any] = {}
@@ -113,10 +98,9 @@ def summarize_values(
         for q, v in zip(percentiles, percentiles_of_sorted(ordered, percentiles), strict=True):
             summary[percentile_key(q)] = v
         summary["hdi_90"] = list(hdi_of_sorted(ordered))
-    for threshold in thresholds:
-        compare = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
-        hits = np.count_nonzero(compare[threshold.op](values, threshold.value))
-        summary.setdefault("thresholds", {})[f"{threshold.op}{threshold.value:g}"] = (
+    for threshold, limit in zip(thresholds, limits, strict=True):
+        hits = np.count_nonzero(_COMPARE[threshold.op](values, limit))
+        summary.setdefault("thresholds", {})[threshold.condition] = (
             hits / values.size if values.size else None
         )
     if nonfinite:
@@ -132,15 +116,16 @@ def summarize(
     workers: int = 1,
 ) -> dict[str, Any]:
     """The JSON summary of DESIGN §5 for a Monte Carlo run (or point values for ``--point``)."""
-    known = set(draws.inputs) | set(draws.outputs)
+    known = {**draws.inputs, **draws.outputs}
     for threshold in thresholds:
-        if threshold.name not in known:
-            raise PriorsError(
-                None,
-                "--threshold",
-                f"'{threshold.name}' is not a quantity of {scenario.name}; "
-                f"known: {', '.join(sorted(known))}",
-            )
+        for name in (threshold.name, threshold.value):
+            if isinstance(name, str) and name not in known:
+                raise PriorsError(
+                    None,
+                    "--threshold",
+                    f"'{name}' is not a quantity of {scenario.name}; "
+                    f"known: {', '.join(sorted(known))}",
+                )
     head: dict[str, Any] = {"scenario": scenario.name}
     if draws.method == "point":
         head["mode"] = "point"
@@ -155,7 +140,7 @@ def summarize(
     def one(item: tuple[str, np.ndarray]) -> dict[str, Any]:
         name, values = item
         mine = [t for t in thresholds if t.name == name]
-        return {"unit": scenario.unit(name), **summarize_values(values, percentiles, mine)}
+        return {"unit": scenario.unit(name), **summarize_values(values, percentiles, mine, known)}
 
     for section, arrays in (("outputs", draws.outputs), ("inputs", draws.inputs)):
         items = list(arrays.items())
@@ -241,6 +226,9 @@ def _write_atomically(path: str | Path, write: Callable[[str], None]) -> Path:
     os.close(handle)
     try:
         write(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give a normal file's mode
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -22,7 +22,7 @@ BLOCK_SIZE = 2**16  # part of the reproducibility contract: changing it changes 
 METHODS = ("mc", "lhs", "sobol")
 _LHS_STREAM = 2**32 + 1
 _SOBOL_STREAM = 2**32 + 2
-_EDGE = 2.0**-53  # keeps inverse CDFs finite at u = 0
+UNIFORM_EDGE = 2.0**-53  # keeps inverse CDFs finite at u = 0
 
 
 def name_key(name: str) -> int:
@@ -87,7 +87,7 @@ class Sampler:
         else:
             uniforms = self._sobol(start, size)
         return {
-            name: dist.ppf(np.clip(uniforms[name], _EDGE, 1.0 - _EDGE))
+            name: dist.ppf(np.clip(uniforms[name], UNIFORM_EDGE, 1.0 - UNIFORM_EDGE))
             for name, dist in self.distributions.items()
         }
 

@@ -20,9 +20,19 @@ from simulate.distributions import Distribution, DistributionError
 from simulate.errors import PriorsError
 from simulate.graph import GraphError, Step, plan
 from simulate.models import MODELS, Model, vocabulary
+from simulate.thresholds import Threshold, parse_threshold
 
 FORMAT_VERSION = 1
-SCENARIO_KEYS = {"name", "title", "description", "models", "format", "report", "include"}
+SCENARIO_KEYS = {
+    "name",
+    "title",
+    "description",
+    "models",
+    "format",
+    "report",
+    "include",
+    "thresholds",
+}
 INCLUDED_SCENARIO_KEYS = {"title", "description", "format", "include"}
 TOP_LEVEL_KEYS = {"scenario", "assumptions", "derived"}
 OPTION_KEYS = {"point", "unit", "source", "description", "min", "max", "interval"}
@@ -72,6 +82,7 @@ class Scenario:
     models: tuple[Model, ...]
     steps: tuple[Step, ...]
     report: tuple[str, ...]
+    thresholds: tuple[Threshold, ...] = ()
 
     @property
     def outputs(self) -> list[str]:
@@ -257,6 +268,21 @@ def _scenario(
                 "scenario.report",
                 f"'{item}' is not an output of this scenario; outputs: {outputs}",
             )
+    thresholds = header.get("thresholds", [])
+    if not isinstance(thresholds, list) or not all(isinstance(t, str) for t in thresholds):
+        raise PriorsError(
+            file,
+            "scenario.thresholds",
+            'expected a list such as ["query_cost_usd>revenue_per_query_usd"]',
+        )
+    parsed = [parse_threshold(t, file, "scenario.thresholds") for t in thresholds]
+    known = set(outputs) | set(assumptions)
+    for threshold in parsed:
+        for reference in (threshold.name, threshold.value):
+            if isinstance(reference, str) and reference not in known:
+                raise PriorsError(
+                    file, "scenario.thresholds", f"'{reference}' is not a quantity of this scenario"
+                )
     return Scenario(
         name=name,
         title=_text(header, "title", file, "scenario", default=name),
@@ -268,6 +294,7 @@ def _scenario(
         models=tuple(models),
         steps=tuple(steps),
         report=tuple(report),
+        thresholds=tuple(parsed),
     )
 
 

@@ -241,3 +241,35 @@ def test_json_follows_the_design_contract(invoke):
         invoke("run", PRIORS / "gpt3-training.toml", "--point", "--format", "json").stdout
     )
     assert point["outputs"]["training_cost_usd"].keys() == {"unit", "value"}
+
+
+def test_threshold_against_another_quantity_compares_draw_by_draw(priors_file, invoke):
+    text = (
+        "[scenario]\nname='u'\n[assumptions]\nx = { uniform = [0, 1] }\ny = { uniform = [0, 1] }\n"
+    )
+    result = invoke(
+        "run", priors_file(text), "--draws", "1e5", "--threshold", "x>y", "--format", "json"
+    )
+    assert result.exit_code == 0, result.stderr
+    # two independent uniforms: P(x > y) = 1/2 (a fixed comparison value would not give that)
+    assert json.loads(result.stdout)["inputs"]["x"]["thresholds"][">y"] == pytest.approx(
+        0.5, abs=0.005
+    )
+    table = invoke("run", priors_file(text), "--draws", "1e4", "--threshold", "x<=y").stdout
+    assert "P(x <= y) = " in table
+
+
+def test_thresholds_declared_in_the_scenario_are_reported(invoke):
+    result = invoke(
+        "run",
+        PRIORS / "search-two-stage.toml",
+        "--draws",
+        "20000",
+        "--format",
+        "json",
+        "--threshold",
+        "query_cost_usd>0.1",
+    )
+    entry = json.loads(result.stdout)["outputs"]["query_cost_usd"]["thresholds"]
+    assert set(entry) == {">revenue_per_query_usd", ">0.1"}
+    assert 0.5 < entry[">revenue_per_query_usd"] < 0.95

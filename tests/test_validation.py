@@ -164,6 +164,25 @@ def test_toml_syntax_error_gives_the_line(priors_file, invoke):
             "needs 'training_mfu'",
         ),
         ("[assumptions]", "[asumptions]", "asumptions", "unknown table"),
+        (
+            'name = "t"',
+            'name = "t"\nthresholds = ["nothing>1"]',
+            "scenario.thresholds",
+            "'nothing' is not a quantity",
+        ),
+        (
+            'name = "t"',
+            'name = "t"\nthresholds = ["training_cost_usd>params2"]',
+            "scenario.thresholds",
+            "'params2' is not a quantity",
+        ),
+        (
+            'name = "t"',
+            'name = "t"\nthresholds = ["training_cost_usd=1"]',
+            "scenario.thresholds",
+            "NAME>VALUE",
+        ),
+        ('name = "t"', 'name = "t"\nthresholds = "x>1"', "scenario.thresholds", "expected a list"),
     ],
 )
 def test_bad_scenario_exits_2(replace, by, key, message, priors_file, invoke):
@@ -195,7 +214,8 @@ def test_non_positive_or_non_integer_draws_exit_2(draws, priors_file, invoke):
     [
         ("--threshold", "training_cost_usd=5", "NAME>VALUE"),
         ("--threshold", "nothing>5", "not a quantity"),
-        ("--threshold", "training_cost_usd>abc", "not a number"),
+        ("--threshold", "training_cost_usd>abc", "'abc' is not a quantity"),
+        ("--threshold", "training_cost_usd>1x", "neither a number nor a quantity name"),
         ("--percentiles", "5,150", "between 0 and 100"),
         ("--method", "quasi", "quasi"),
         ("--seed", "-1", "--seed"),

@@ -1,0 +1,57 @@
+"""Thresholds: "P(query_cost_usd > revenue_per_query_usd)", from an option or a priors file."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from simulate.errors import PriorsError
+
+_THRESHOLD = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(>=|<=|>|<)\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """``P(name op value)``: the value is a number or another quantity, compared draw by draw
+    (the chance the query cost exceeds the revenue per query)."""
+
+    name: str
+    op: str
+    value: float | str
+
+    @property
+    def condition(self) -> str:
+        """The key of this threshold in a summary, e.g. ``">0.048"``."""
+        value = self.value if isinstance(self.value, str) else f"{self.value:g}"
+        return f"{self.op}{value}"
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.condition}"
+
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def parse_threshold(text: str, file: str | None = None, key: str = "--threshold") -> Threshold:
+    """Read ``NAME>VALUE`` or ``NAME>OTHER_NAME`` (also ``<``, ``>=``, ``<=``).
+
+    Errors name ``file`` and ``key``: the option on the command line, or the priors key.
+    """
+    match = _THRESHOLD.match(text)
+    if not match:
+        raise PriorsError(
+            file, key, f"expected NAME>VALUE such as query_cost_usd>0.048, got {text!r}"
+        )
+    name, op, raw = match.groups()
+    try:
+        value = float(raw)
+    except ValueError:
+        if _NAME.match(raw):
+            return Threshold(name, op, raw)
+        raise PriorsError(
+            file, key, f"{raw!r} in {text!r} is neither a number nor a quantity name"
+        ) from None
+    if not math.isfinite(value):
+        raise PriorsError(file, key, f"expected a finite value, got {raw!r}")
+    return Threshold(name, op, value)
