@@ -127,23 +127,47 @@ def _emit(text: str) -> None:
     click.echo(text.rstrip("\n"))
 
 
+def draws_option(default: str, help: str) -> Any:
+    return click.option(
+        "--draws", "-n", type=DrawCount(), default=default, show_default=True, help=help
+    )
+
+
+def seed_option(
+    help: str = "Random seed; the same seed gives the same numbers, bit for bit.",
+) -> Any:
+    return click.option(
+        "--seed", type=click.IntRange(min=0), default=42, show_default=True, help=help
+    )
+
+
+def workers_option(help: str) -> Any:
+    return click.option(
+        "--workers", type=click.IntRange(min=1), default=1, show_default=True, help=help
+    )
+
+
+def format_option(
+    choices: tuple[str, ...] = FORMATS, help: str = "How to print the result on stdout."
+) -> Any:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default="table",
+        show_default=True,
+        help=help,
+    )
+
+
+def threshold_option(help: str) -> Any:
+    return click.option("--threshold", "thresholds", multiple=True, metavar="NAME>VALUE", help=help)
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--draws",
-    "-n",
-    type=DrawCount(),
-    default="1e6",
-    show_default=True,
-    help="Number of sampled scenarios (1e6 and 1_000_000 are accepted).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=42,
-    show_default=True,
-    help="Random seed; the same seed gives the same numbers, bit for bit.",
-)
+@draws_option("1e6", "Number of sampled scenarios (1e6 and 1_000_000 are accepted).")
+@seed_option()
 @click.option(
     "--method",
     type=click.Choice(["mc", "lhs", "sobol"]),
@@ -164,13 +188,9 @@ def _emit(text: str) -> None:
     show_default=True,
     help="Percentiles to report, between 0 and 100.",
 )
-@click.option(
-    "--threshold",
-    "thresholds",
-    multiple=True,
-    metavar="NAME>VALUE",
-    help="Also report P(NAME > VALUE) (or <, >=, <=); repeatable. "
-    "VALUE is in the quantity's canonical unit.",
+@threshold_option(
+    "Also report P(NAME > VALUE) (or <, >=, <=); repeatable. VALUE is a number in the "
+    "quantity's canonical unit, or another quantity, compared draw by draw."
 )
 @click.option(
     "--chunk-size",
@@ -180,21 +200,8 @@ def _emit(text: str) -> None:
     help="Draws evaluated at once (rounded up to blocks of 65,536). Changes memory "
     "use and speed, never the numbers.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Threads that sample and evaluate chunks in parallel; never changes numbers.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="How to print the summary on stdout.",
-)
+@workers_option("Threads that sample and evaluate chunks in parallel; never changes numbers.")
+@format_option()
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
@@ -304,21 +311,8 @@ def _run_with_progress(
     metavar="NAME",
     help="The quantity to compare, e.g. training_cost_usd.",
 )
-@click.option(
-    "--draws",
-    "-n",
-    type=DrawCount(),
-    default="1e6",
-    show_default=True,
-    help="Paired scenarios to sample.",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=42,
-    show_default=True,
-    help="Random seed shared by both runs.",
-)
+@draws_option("1e6", "Paired scenarios to sample.")
+@seed_option("Random seed shared by both runs.")
 @click.option(
     "--method",
     type=click.Choice(["mc", "lhs"]),
@@ -333,20 +327,8 @@ def _run_with_progress(
     show_default=True,
     help="Percentiles of A, B and B/A to report.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Threads per run; never changes numbers.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-)
+@workers_option("Threads per run; never changes numbers.")
+@format_option(("table", "json"))
 def compare(
     file_a: str,
     file_b: str,
@@ -429,31 +411,18 @@ class Swing(click.ParamType):
     show_default=True,
     help="Tornado: percentiles each assumption swings to.",
 )
-@click.option(
-    "--draws",
-    "-n",
-    type=DrawCount(),
-    default=str(2**14),
-    show_default=True,
-    help="Sobol: base sample size N (N·(d+2) evaluations; a power of 2). "
-    "Spearman: Monte Carlo draws.",
+@draws_option(
+    str(2**14),
+    "Sobol: base sample size N (N·(d+2) evaluations; a power of 2). Spearman: Monte Carlo draws.",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=42, show_default=True)
-@click.option(
-    "--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True
-)
+@seed_option()
+@format_option()
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
     help="Also save the result (.json or .csv), atomically.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Threads for the Sobol design's inverse CDFs; never changes numbers.",
-)
+@workers_option("Threads for the Sobol design's inverse CDFs; never changes numbers.")
 def sensitivity(
     file: str,
     output: str,
@@ -513,15 +482,8 @@ def sensitivity(
     help="Markdown file to write (default results/<scenario name>.md); figures "
     "are written beside it as <name>-<output>-*.png.",
 )
-@click.option(
-    "--draws",
-    "-n",
-    type=DrawCount(),
-    default="1e5",
-    show_default=True,
-    help="Monte Carlo draws for the percentiles.",
-)
-@click.option("--seed", type=click.IntRange(min=0), default=42, show_default=True)
+@draws_option("1e5", "Monte Carlo draws for the percentiles.")
+@seed_option()
 @click.option(
     "--threshold",
     "thresholds",
@@ -577,13 +539,7 @@ def report(
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-)
+@format_option(("table", "json"))
 def check(file: str, output_format: str) -> None:
     """Validate a priors file and say what it means, or what is wrong with it.
 
@@ -601,13 +557,7 @@ def check(file: str, output_format: str) -> None:
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-)
+@format_option(("table", "json"))
 def models(output_format: str) -> None:
     """List the built-in cost models with their inputs, outputs and canonical units.
 
