@@ -51,6 +51,13 @@ def humanize(value: float | None, unit: str, name: str = "") -> str:
     return f"{_scaled(value)} {plural}"
 
 
+def tick(value: float, unit: str, name: str = "") -> str:
+    """An axis tick: the number as :func:`humanize` writes it, without a unit word."""
+    if unit.startswith("USD") or (unit == "1" and any(w in name for w in _SHARE_WORDS)):
+        return humanize(value, unit if not unit.startswith("USD") else "USD", name)
+    return _scaled(value)
+
+
 def _scaled(value: float) -> str:
     magnitude = abs(value)
     if magnitude >= 1e15:
@@ -163,12 +170,18 @@ def _markdown(
     for name in keys:
         entry, unit = summary["outputs"][name], scenario.unit(name)
         label = scenario.description_of(name) or name
-        sentence = (
-            f"**{label[0].upper() + label[1:]}** (`{name}`): {humanize(entry['p50'], unit, name)} "
-            f"median, 90 % between {humanize(entry['p5'], unit, name)} and "
-            f"{humanize(entry['p95'], unit, name)} (base case "
-            f"{humanize(float(base[name]), unit, name)})."
-        )
+        title = f"**{label[0].upper() + label[1:]}** (`{name}`)"
+        if entry["sd"] == 0:
+            sentence = (
+                f"{title}: {humanize(entry['p50'], unit, name)}, with no uncertainty "
+                "(every assumption it depends on is fixed)."
+            )
+        else:
+            sentence = (
+                f"{title}: {humanize(entry['p50'], unit, name)} median, 90 % between "
+                f"{humanize(entry['p5'], unit, name)} and {humanize(entry['p95'], unit, name)} "
+                f"(base case {humanize(float(base[name]), unit, name)})."
+            )
         for condition, probability in entry.get("thresholds", {}).items():
             op = condition[: 2 if condition[1] == "=" else 1]
             target = condition[len(op) :]
@@ -290,7 +303,7 @@ def _tornado_figure(
         )
     axes.set_yticks(range(len(rows)), labels)
     axes.axvline(base, color="black", linewidth=0.8)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _tex_safe(humanize(x, unit, name))))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _tex_safe(tick(x, unit, name))))
     axes.set_xlabel(_tex_safe(f"{name} ({unit}); base case {humanize(base, unit, name)}"))
     axes.set_title(f"What moves {name}")
     axes.legend(
@@ -308,14 +321,20 @@ def _tornado_figure(
 def _distribution_figure(
     values: np.ndarray, entry: dict[str, Any], name: str, unit: str, path: Path
 ) -> None:
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     plt, figure = _figure()
     axes = figure.add_subplot()
     if values.size and np.ptp(values) > 0:
         lo, hi = np.percentile(values, [0.5, 99.5])
         shown = values[(values >= lo) & (values <= hi)] if hi > lo else values
-        axes.hist(shown, bins=80, color="#8C8C8C", density=True)
+        if lo > 0 and hi / lo > 100:  # spans orders of magnitude: a log axis shows its shape
+            axes.set_xscale("log")
+            axes.xaxis.set_minor_formatter(NullFormatter())
+            bins = np.geomspace(shown.min(), shown.max(), 81)
+        else:
+            bins = 80
+        axes.hist(shown, bins=bins, color="#8C8C8C", density=True)
     elif values.size:  # a constant: no spread to show
         axes.axvline(values[0], color="#8C8C8C", linewidth=6)
     for key, style in (("p5", ":"), ("p50", "-"), ("p95", ":")):
@@ -326,7 +345,7 @@ def _distribution_figure(
                 linestyle=style,
                 label=_tex_safe(f"{key.upper()} {humanize(entry[key], unit, name)}"),
             )
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _tex_safe(humanize(x, unit, name))))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _tex_safe(tick(x, unit, name))))
     axes.set_yticks([])
     axes.set_xlabel(f"{name} ({unit})")
     axes.set_ylabel("probability density")

@@ -117,3 +117,12 @@ def test_committed_example_report_regenerates_identically(tmp_path, invoke, monk
     for figure in figures:
         # same matplotlib, same bytes: the figures carry no timestamp or version stamp
         assert (tmp_path / "results" / figure.name).read_bytes() == figure.read_bytes()
+
+
+def test_axis_ticks_carry_no_unit_word():
+    from simulate.report import tick
+
+    assert tick(2e12, "parameter", "optimal_params") == "2T"
+    assert tick(1.5e6, "USD", "training_cost_usd") == "$1.5M"
+    assert tick(2.5, "USD/hour", "accelerator_hour_usd") == "$2.5"
+    assert tick(0.25, "1", "cache_hit_rate") == "25 %"
