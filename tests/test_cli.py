@@ -108,3 +108,12 @@ def test_ci_runs_exactly_the_readme_commands():
     assert install in ci and test in ci
     assert "simulate run priors/" in install
     assert "pytest" in test
+
+
+def test_the_code_is_ruff_clean():
+    """STYLE: ruff lint and format, configured in pyproject.toml."""
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "."], cwd=ROOT, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

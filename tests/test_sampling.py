@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import simulate
 from simulate.distributions import build
@@ -125,3 +127,18 @@ def test_no_python_loop_over_draws_memory_is_the_results():
         for n in scenario.assumptions
         if scenario.assumptions[n].distribution.is_fixed
     )
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    draws=st.integers(1, 3 * BLOCK_SIZE + 7),
+    chunk=st.integers(1, 4 * BLOCK_SIZE),
+    workers=st.integers(1, 3),
+    method=st.sampled_from(["mc", "lhs", "sobol"]),
+)
+def test_property_results_do_not_depend_on_chunking(draws, chunk, workers, method):
+    scenario = simulate.load(SCENARIO)
+    reference = simulate.run(scenario, draws, seed=5, method=method)
+    other = simulate.run(scenario, draws, seed=5, method=method, chunk_size=chunk, workers=workers)
+    for name, values in reference.outputs.items():
+        assert np.array_equal(values, other.outputs[name])
