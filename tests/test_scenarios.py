@@ -129,3 +129,12 @@ def test_chinchilla_scenario_medians_land_near_chinchilla():
     summary = simulate.summarize(scenario, simulate.run(scenario, 50_000, seed=0))["outputs"]
     assert 30e9 < summary["optimal_params"]["p50"] < 150e9
     assert 10 < summary["optimal_tokens_per_param"]["p50"] < 40
+
+
+@pytest.mark.parametrize("path", SCENARIOS + INCLUDED, ids=lambda p: p.stem)
+def test_every_uncertain_assumption_says_why_it_is_uncertain(path):
+    import tomllib
+
+    for name, entry in tomllib.loads(path.read_text()).get("assumptions", {}).items():
+        if isinstance(entry, dict) and "fixed" not in entry:
+            assert entry.get("description", "").strip(), f"{path.name}: {name}"
