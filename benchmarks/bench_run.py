@@ -14,11 +14,11 @@ import argparse
 import math
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 from scipy import special
+from timing import timed
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE / "query-cost.toml"
@@ -76,15 +76,6 @@ def draws_alone(draws: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     for _ in range(5):
         rng.random(draws)
-
-
-def timed(function, repeat: int) -> float:
-    best = math.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:

@@ -10,23 +10,14 @@ resamples) with `simulate.run` + summary on the same number of scenarios. Quote 
 from __future__ import annotations
 
 import argparse
-import math
-import time
 from pathlib import Path
+
+from timing import timed
 
 import simulate
 from simulate import sensitivity
 
 SCENARIO = Path(__file__).resolve().parent / "sobol-20.toml"
-
-
-def timed(function, repeat: int) -> float:
-    best = math.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:
