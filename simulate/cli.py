@@ -113,7 +113,10 @@ def cli() -> None:
 def _scenario(path: str) -> Any:
     from simulate.spec import load
 
-    return load(path)
+    scenario = load(path)
+    for warning in scenario.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return scenario
 
 
 def _thresholds(scenario: Any, from_options: list[Any]) -> list[Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from simulate import units
 from simulate.engine import DEFAULT_CHUNK_SIZE, run
 from simulate.errors import PriorsError
 from simulate.results import DEFAULT_PERCENTILES, percentile_key, summarize_values
@@ -45,14 +46,19 @@ def compare(
                 f"'{output}' is not a quantity of this scenario; outputs: "
                 f"{', '.join(scenario.outputs)}",
             )
-    if a.unit(output) != b.unit(output):
+    try:  # both in A's unit
+        factor_b = units.conversion_factor(b.unit(output), a.unit(output))
+    except units.UnitError:
         raise PriorsError(
             None,
             "--output",
-            f"'{output}' is in {a.unit(output)} in {a.path} but in {b.unit(output)} in {b.path}",
-        )
+            f"'{output}' is in {a.unit(output)} in {a.path} but in {b.unit(output)} in {b.path}: "
+            "they measure different things",
+        ) from None
     runs = [run(s, draws, seed, method, chunk_size, workers) for s in (a, b)]
     value_a, value_b = (_values(s, r, output) for s, r in zip((a, b), runs, strict=True))
+    if factor_b != 1.0:
+        value_b = value_b * factor_b
     both = np.isfinite(value_a) & np.isfinite(value_b)
     with np.errstate(all="ignore"):
         ratio = value_b[both] / value_a[both]

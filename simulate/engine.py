@@ -38,13 +38,14 @@ def evaluate(scenario: Scenario, inputs: Mapping[str, np.ndarray]) -> dict[str, 
     with np.errstate(all="ignore"):  # non-finite results are counted and reported later
         for step in scenario.steps:
             if step.kind == "derived":
-                derived = scenario.derived[step.name]
-                value = derived.expression(env)
-                env[step.name] = value * derived.factor if derived.factor != 1.0 else value
+                env[step.name] = scenario.derived[step.name](env)
                 continue
             model = MODELS[step.name]
-            arguments = {p.name: env[p.name] for p in model.inputs}
-            arguments.update({p.name: env[p.name] for p in model.optional if p.name in env})
+            ports = [p.name for p in model.inputs]
+            ports += [p.name for p in model.optional if p.name in env]
+            # each input in the unit the model declares (a price per Mtoken → per ktoken)
+            factors = scenario.input_factors
+            arguments = {n: env[n] * factors[n] if n in factors else env[n] for n in ports}
             produced = model.kernel(**arguments)
             for name in step.provides:
                 env[name] = produced[name]

@@ -5,6 +5,12 @@ of quantities, numbers, ``+ - * / **``, unary minus, comparisons and a few numpy
 Anything else (attribute access, subscripts, lambdas, dunder names, calls outside the list)
 is rejected before anything runs. The checked tree is compiled into nested closures over numpy
 arrays — Python's ``eval`` is never called.
+
+:func:`with_units` compiles the same tree once more with the unit of every name it reads: it
+infers the unit of the result and refuses what has no meaning (adding tokens to dollars, the
+logarithm of a price, a dimensional quantity raised to a sampled power), and it converts where
+units of one dimension meet (hours added to seconds, ``FLOP / (FLOP/s · hour)`` as a pure
+number), so numbers in an expression are plain numbers and never unit conversions.
 """
 
 from __future__ import annotations
@@ -60,11 +66,16 @@ class ExpressionError(ValueError):
 
 @dataclass(frozen=True)
 class Expression:
-    """A checked expression: its text, the quantity names it reads, and how to evaluate it."""
+    """A checked expression: its text, the quantity names it reads, and how to evaluate it.
+
+    Calling it evaluates the numbers as they are, without units; :func:`with_units` gives the
+    evaluator that respects them.
+    """
 
     text: str
     names: frozenset[str]
     _evaluate: Node
+    tree: ast.AST
 
     def __call__(self, env: Env) -> np.ndarray:
         """Evaluate on arrays; comparisons give 1.0 / 0.0 so results stay numeric."""
@@ -84,7 +95,7 @@ def parse(text: str) -> Expression:
         raise ExpressionError(f"cannot parse {text!r}: {exc.msg}") from None
     names: set[str] = set()
     evaluate = _compile(tree.body, names)  # fills ``names`` as it walks the tree
-    return Expression(text=text, names=frozenset(names), _evaluate=evaluate)
+    return Expression(text=text, names=frozenset(names), _evaluate=evaluate, tree=tree.body)
 
 
 def _compile(node: ast.AST, names: set[str]) -> Node:

@@ -143,8 +143,7 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
         lo, hi = a.distribution.interval(0.9)
         assumptions[name] = {
             "distribution": a.distribution.summary,
-            "declared": f"{a.declaration}"
-            + (f", unit {a.declared_unit!r}" if a.declared_unit != a.unit else ""),
+            "declared": f"{a.declaration}" + (f", unit {a.unit!r}" if a.unit != "1" else ""),
             "point": a.distribution.point,
             "interval_90": [lo, hi],
             "unit": a.unit,
@@ -152,7 +151,13 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
             "file": a.file,
         }
     derived = {
-        name: {"expr": d.expression.text, "unit": d.unit, "source": d.source, "file": d.file}
+        name: {
+            "expr": d.expression.text,
+            "unit": d.unit,
+            "inferred_unit": d.inferred_unit,
+            "source": d.source,
+            "file": d.file,
+        }
         for name, d in scenario.derived.items()
     }
     return {
@@ -208,8 +213,11 @@ def scenario_table(scenario: Scenario) -> str:
         parts.append(
             "derived:\n"
             + _table(
-                ("name", "expression", "unit", *from_column),
-                [(n, d["expr"], d["unit"], *origin(d["file"])) for n, d in data["derived"].items()],
+                ("name", "expression", "unit", "the expression gives", *from_column),
+                [
+                    (n, d["expr"], d["unit"], d["inferred_unit"], *origin(d["file"]))
+                    for n, d in data["derived"].items()
+                ],
             )
         )
     parts.append("evaluation order: " + (", ".join(data["order"]) or "(nothing to compute)"))

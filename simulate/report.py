@@ -39,6 +39,8 @@ def humanize(value: float | None, unit: str, name: str = "") -> str:
         return f"{'-' if value < 0 else ''}${_scaled(abs(value))}{per}"
     if unit == "1":
         return _scaled(value)
+    if unit.startswith("1/"):  # a rate: 2.1T/year
+        return f"{_scaled(value)}/{unit[2:]}"
     plural = {
         "token": "tokens",
         "parameter": "parameters",

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from simulate import __version__
+from simulate import __version__, units
 from simulate.engine import Draws
 from simulate.errors import PriorsError
 from simulate.sampling import BLOCK_SIZE
@@ -126,6 +126,7 @@ def summarize(
                     f"'{name}' is not a quantity of {scenario.name}; "
                     f"known: {', '.join(sorted(known))}",
                 )
+        threshold_factor(scenario, threshold)
     head: dict[str, Any] = {"scenario": scenario.name}
     if draws.method == "point":
         head["mode"] = "point"
@@ -140,7 +141,16 @@ def summarize(
     def one(item: tuple[str, np.ndarray]) -> dict[str, Any]:
         name, values = item
         mine = [t for t in thresholds if t.name == name]
-        return {"unit": scenario.unit(name), **summarize_values(values, percentiles, mine, known)}
+        # a quantity compared with another is compared in its own unit
+        references = {
+            t.value: known[t.value] * threshold_factor(scenario, t)
+            for t in mine
+            if isinstance(t.value, str)
+        }
+        return {
+            "unit": scenario.unit(name),
+            **summarize_values(values, percentiles, mine, references),
+        }
 
     for section, arrays in (("outputs", draws.outputs), ("inputs", draws.inputs)):
         items = list(arrays.items())
@@ -151,6 +161,24 @@ def summarize(
             entries = [one(item) for item in items]
         head[section] = dict(zip((name for name, _ in items), entries, strict=True))
     return head
+
+
+def threshold_factor(scenario: Scenario, threshold: Threshold, key: str = "--threshold") -> float:
+    """The factor that brings the quantity a threshold compares against into the unit of the
+    quantity it is about (1 for a number); a :class:`PriorsError` if they measure different
+    things."""
+    if not isinstance(threshold.value, str):
+        return 1.0
+    unit, other = scenario.unit(threshold.name), scenario.unit(threshold.value)
+    try:
+        return units.conversion_factor(other, unit)
+    except units.UnitError:
+        raise PriorsError(
+            None if key == "--threshold" else scenario.path,
+            key,
+            f"{threshold} compares {threshold.name} in {unit} with {threshold.value} in "
+            f"{other}: they measure different things",
+        ) from None
 
 
 def nonfinite_report(summary: dict[str, Any]) -> list[str]:

@@ -11,11 +11,11 @@ import hashlib
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from simulate import distributions, expressions, units
+from simulate import dimensions, distributions, expressions, units
 from simulate.distributions import Distribution, DistributionError
 from simulate.errors import PriorsError
 from simulate.graph import GraphError, Step, plan
@@ -43,7 +43,8 @@ RESERVED = {"draw"} | set(expressions.FUNCTIONS)
 
 @dataclass(frozen=True)
 class Assumption:
-    """A sampled input: its distribution (canonical unit) and where the belief comes from."""
+    """A sampled input: its distribution (in ``unit``, as declared) and where the belief comes
+    from."""
 
     name: str
     distribution: Distribution
@@ -57,7 +58,12 @@ class Assumption:
 
 @dataclass(frozen=True)
 class Derived:
-    """A quantity computed by a whitelisted expression over other quantities."""
+    """A quantity computed by a whitelisted expression over other quantities.
+
+    ``inferred_unit`` is the unit the expression gives; ``unit`` the one the quantity is kept
+    and shown in (as declared, else the unit a model reads it in, else the inferred one's
+    conventional unit), and ``factor`` converts the first into the second.
+    """
 
     name: str
     expression: expressions.Expression
@@ -66,6 +72,16 @@ class Derived:
     source: str
     description: str
     file: str
+    declared_unit: str | None = None
+    inferred_unit: str = ""
+    typed: dimensions.Typed | None = None
+
+    def __call__(self, env: expressions.Env) -> Any:
+        """The quantity's values, in ``unit``, from the values (in their units) it reads."""
+        if self.typed is None:  # only before the scenario is planned
+            raise RuntimeError(f"{self.name} has not been compiled with units")
+        value = self.typed(env)
+        return value * self.factor if self.factor != 1.0 else value
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,9 @@ class Scenario:
     steps: tuple[Step, ...]
     report: tuple[str, ...]
     thresholds: tuple[Threshold, ...] = ()
+    # name → factor from the unit a quantity is kept in to the unit the models read it in
+    input_factors: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     @property
     def outputs(self) -> list[str]:
@@ -95,7 +114,7 @@ class Scenario:
         return [n for n, a in self.assumptions.items() if not a.distribution.is_fixed]
 
     def unit(self, name: str) -> str:
-        """The canonical unit of any quantity in the scenario."""
+        """The unit a quantity's numbers are in (as declared, or inferred, or the model's)."""
         if name in self.assumptions:
             return self.assumptions[name].unit
         if name in self.derived:
@@ -256,6 +275,7 @@ def _scenario(
     except GraphError as exc:
         section = "derived" if exc.name in derived else "assumptions"
         raise PriorsError(file, f"{section}.{exc.name}", str(exc)) from None
+    derived, input_factors, warnings = _units(assumptions, derived, models, steps)
 
     outputs = [name for step in steps for name in step.provides]
     report = header.get("report", [])
@@ -283,7 +303,7 @@ def _scenario(
                 raise PriorsError(
                     file, "scenario.thresholds", f"'{reference}' is not a quantity of this scenario"
                 )
-    return Scenario(
+    scenario = Scenario(
         name=name,
         title=_text(header, "title", file, "scenario", default=name),
         description=_text(header, "description", file, "scenario", default=""),
@@ -295,7 +315,121 @@ def _scenario(
         steps=tuple(steps),
         report=tuple(report),
         thresholds=tuple(parsed),
+        input_factors=input_factors,
+        warnings=tuple(warnings),
     )
+    for threshold in parsed:
+        if isinstance(threshold.value, str) and not units.same_dimension(
+            scenario.unit(threshold.name), scenario.unit(threshold.value)
+        ):
+            raise PriorsError(
+                file,
+                "scenario.thresholds",
+                f"{threshold} compares {threshold.name} in {scenario.unit(threshold.name)} with "
+                f"{threshold.value} in {scenario.unit(threshold.value)}: they measure different "
+                "things",
+            )
+    return scenario
+
+
+def _units(
+    assumptions: dict[str, Assumption],
+    derived: dict[str, Derived],
+    models: list[Model],
+    steps: list[Step],
+) -> tuple[dict[str, Derived], dict[str, float], list[str]]:
+    """Carry units through the scenario in evaluation order.
+
+    Infers each derived quantity's unit from its expression (refusing operations that mix
+    dimensions), checks it against the declared unit and the unit a model reads it in, and
+    finds the factor that brings every model input into the model's unit. Returns the derived
+    quantities compiled with units, those factors, and warnings about numbers in expressions
+    that look like hand-written unit conversions.
+    """
+    unit_of = {name: units.quantity(a.unit) for name, a in assumptions.items()}
+    ports = {p.name: p for m in models for p in (*m.inputs, *m.optional, *m.outputs)}
+    compiled: dict[str, Derived] = {}
+    warnings: list[str] = []
+    for step in steps:
+        if step.kind == "model":
+            for name in step.provides:
+                unit_of[name] = units.quantity(ports[name].unit)
+            continue
+        entry = derived[step.name]
+        key = f"derived.{entry.name}"
+        try:
+            typed = dimensions.with_units(entry.expression, unit_of)
+        except expressions.ExpressionError as exc:
+            raise PriorsError(entry.file, key, str(exc)) from None
+        inferred = units.text(typed.unit.to_reduced_units())
+        port = ports.get(entry.name)
+        if entry.declared_unit is not None:
+            unit, origin = entry.declared_unit, f"its unit is {entry.declared_unit!r}"
+            key += ".unit"
+        elif port is not None:
+            unit, origin = port.unit, f"the models read it in {port.unit!r}"
+        else:
+            unit, origin = units.canonical_unit(typed.unit), ""
+        if not units.same_dimension(typed.unit, unit):
+            raise PriorsError(
+                entry.file,
+                key,
+                f"the expression gives {inferred} ({units.dimension(typed.unit)}), but {origin} "
+                f"({units.dimension(unit)}){_hint(unit, typed.unit)}",
+            )
+        factor = units.conversion_factor(typed.unit, unit)
+        if _looks_hand_converted(typed.constants, factor):
+            warnings.append(
+                f"{entry.file}: {key}: the units already convert {inferred} to {unit} "
+                f"(× {factor:.6g}); a number in {entry.expression.text!r} looks like the same "
+                "conversion written by hand, which would apply it twice"
+            )
+        compiled[entry.name] = replace(
+            entry, unit=unit, factor=factor, inferred_unit=inferred, typed=typed
+        )
+        unit_of[entry.name] = units.quantity(unit)
+    input_factors = {}
+    for model in models:
+        for port in (*model.inputs, *model.optional):
+            if port.name in unit_of:
+                factor = units.conversion_factor(unit_of[port.name], port.unit)
+                if factor != 1.0:
+                    input_factors[port.name] = factor
+    return {name: compiled[name] for name in derived}, input_factors, warnings
+
+
+def _looks_hand_converted(constants: tuple[float, ...], factor: float) -> bool:
+    """Whether a number written in an expression is the conversion the units already make:
+    the factor itself (1000 for a price per 1k tokens), or it up to a prefix (3600 where
+    hours meet TFLOP/s)."""
+    if factor == 1.0:
+        return False
+    for constant in {abs(c) for c in constants} - {0.0, 1.0}:
+        if math.isclose(constant, factor) or math.isclose(constant, 1 / factor):
+            return True
+        if _is_power_of_ten(constant):
+            continue
+        if _is_power_of_ten(factor * constant) or _is_power_of_ten(factor / constant):
+            return True
+    return False
+
+
+def _is_power_of_ten(x: float) -> bool:
+    exponent = math.log10(x) if x > 0 and math.isfinite(x) else 0.5
+    return math.isclose(exponent, round(exponent), abs_tol=1e-9)
+
+
+def _hint(wanted: str, got: str | Any) -> str:
+    """A suggestion for the mistakes people make with per-token prices and bytes."""
+    try:
+        have, need = units.dimension(got), units.dimension(wanted)
+    except units.UnitError:
+        return ""
+    if need == "[currency] / [token]" and have == "[currency]":
+        return '; a price per token is in "USD/ktoken" (per 1,000 tokens) or "USD/Mtoken"'
+    if need == "[information] / [parameter]" and have == "[information]":
+        return '; bytes per parameter are in "B/parameter"'
+    return ""
 
 
 def _with_included(
@@ -378,16 +512,19 @@ def _models(value: Any, file: str) -> list[Model]:
     return models
 
 
-def _unit(
-    entry: dict[str, Any], file: str, key: str, expected: str | None
-) -> tuple[str, str, float]:
-    """(declared unit, canonical unit, factor declared → canonical)."""
-    declared = entry.get("unit", expected if expected is not None else "1")
+def _unit(entry: dict[str, Any], file: str, key: str, expected: str | None) -> str | None:
+    """The declared unit (``None`` if none), checked against the unit a model reads."""
+    if "unit" not in entry:
+        return None
+    declared = entry["unit"]
     try:
-        canonical = expected if expected is not None else units.canonical_unit(declared)
-        return declared, canonical, units.conversion_factor(declared, canonical)
+        units.quantity(declared)
+        if expected is not None:
+            units.conversion_factor(declared, expected)
     except units.UnitError as exc:
-        raise PriorsError(file, f"{key}.unit", str(exc)) from None
+        hint = _hint(expected, declared) if expected is not None else ""
+        raise PriorsError(file, f"{key}.unit", f"{exc}{hint}") from None
+    return declared
 
 
 def _optional_number(
@@ -425,7 +562,14 @@ def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> 
         found = f"got {', '.join(families)}" if families else "got none"
         raise PriorsError(file, key, f"expected exactly one distribution key ({found})")
     family = families[0]
-    declared, canonical, factor = _unit(entry, file, key, expected_unit)
+    declared = _unit(entry, file, key, expected_unit)
+    unit = declared if declared is not None else (expected_unit or "1")
+    if family == "beta" and not (
+        units.same_dimension(unit, "1") and units.conversion_factor(unit, "1") == 1.0
+    ):
+        raise PriorsError(
+            file, f"{key}.unit", f'a beta is a rate in (0, 1): declare unit "1", not {unit!r}'
+        )
     for text_key in ("source", "description"):
         if text_key in entry and not isinstance(entry[text_key], str):
             raise PriorsError(file, f"{key}.{text_key}", "expected a string")
@@ -434,19 +578,18 @@ def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> 
         distribution = distributions.build(
             family,
             entry[family],
-            factor=factor,
             interval=interval,
-            point=_optional_number(entry, "point", file, key, factor),
-            minimum=_optional_number(entry, "min", file, key, factor),
-            maximum=_optional_number(entry, "max", file, key, factor),
+            point=_optional_number(entry, "point", file, key, 1.0),
+            minimum=_optional_number(entry, "min", file, key, 1.0),
+            maximum=_optional_number(entry, "max", file, key, 1.0),
         )
     except DistributionError as exc:
         raise PriorsError(file, f"{key}.{exc.key or family}", str(exc)) from None
     return Assumption(
         name=name,
         distribution=distribution,
-        unit=canonical,
-        declared_unit=declared,
+        unit=unit,
+        declared_unit=unit,
         declaration=f"{family} = {entry[family]!r}",
         source=entry.get("source", ""),
         description=entry.get("description", ""),
@@ -471,12 +614,13 @@ def _derived(name: str, entry: Any, file: str, expected_unit: str | None) -> Der
         expression = expressions.parse(entry["expr"])
     except expressions.ExpressionError as exc:
         raise PriorsError(file, f"{key}.expr", str(exc)) from None
-    _, canonical, factor = _unit(entry, file, key, expected_unit)
+    declared = _unit(entry, file, key, expected_unit)
     return Derived(
         name=name,
         expression=expression,
-        unit=canonical,
-        factor=factor,
+        unit=declared or "",  # settled with the other units once the scenario is planned
+        factor=1.0,
+        declared_unit=declared,
         source=str(entry.get("source", "")),
         description=str(entry.get("description", "")),
         file=file,

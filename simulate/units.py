@@ -1,22 +1,30 @@
 """Units: one pint registry, the canonical unit of each kind of quantity, and conversion.
 
-Tokens, words, parameters, FLOPs and US dollars are dimensions of their own, so a price where a
-FLOP rate is expected is a dimension error rather than a silently wrong number. Values are
-converted once, at load time, to the canonical unit of the quantity; kernels only ever see
-canonical units. (Bytes follow pint's convention and are dimensionless.)
+Tokens, words, parameters, FLOPs, US dollars and bytes are dimensions of their own, so a price
+where a FLOP rate is expected, or a memory size where a count is expected, is a dimension error
+rather than a silently wrong number. (pint's own registry makes bits and bytes dimensionless;
+here they measure ``[information]``, so ``GB`` and ``GiB`` convert into each other and nothing
+else.) Prefixes work on every unit: ``USD/Mtoken``, ``USD/ktoken``, ``kUSD``, ``Gparameter``.
+
+A quantity is stored in the unit it was declared in; a model reads its inputs converted to the
+unit it declares (:func:`conversion_factor`), and ``[derived]`` expressions carry units through
+every operation (:mod:`simulate.expressions`).
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from pathlib import Path
 from typing import Any
 
-# Canonical unit for a quantity whose name no model declares, chosen by its dimension:
-# "USD/month" becomes USD/hour, "TFLOP/s" FLOP/s, "MW" W.
+# The unit a quantity gets when its unit is inferred (a [derived] expression without a declared
+# unit, not read by any model), chosen by its dimension: "USD/month" · "month" is shown in USD.
 _CANONICAL_BY_DIMENSION = {
     "dimensionless": "1",
     "[currency]": "USD",
     "[currency] / [time]": "USD/hour",
+    "[currency] / [token]": "USD/ktoken",
     "[flop]": "FLOP",
     "[flop] / [time]": "FLOP/s",
     "[token]": "token",
@@ -24,9 +32,13 @@ _CANONICAL_BY_DIMENSION = {
     "[token] / [word]": "token/word",
     "[parameter]": "parameter",
     "[time]": "hour",
+    "[information]": "GB",
+    "[information] / [time]": "GB/s",
     "[mass] * [length] ** 2 / [time] ** 3": "W",
     "[mass] * [length] ** 2 / [time] ** 2": "kWh",
 }
+# pint's short symbols people do not read as units
+_SYMBOL_WORDS = {"a": "year", "h": "hour", "d": "day", "min": "minute"}
 
 
 class UnitError(ValueError):
@@ -38,52 +50,81 @@ def registry() -> Any:
     """The project's pint UnitRegistry (built once; pint is imported only when needed)."""
     import pint
 
-    ureg = pint.UnitRegistry()
-    ureg.define("FLOP = [flop] = flop = FLOPs")
-    ureg.define("USD = [currency] = usd = dollar")
+    # pint's default definitions, with bits (and so bytes) as a dimension of their own
+    folder = Path(pint.__file__).parent
+    text = (folder / "default_en.txt").read_text(encoding="utf-8")
+    text = text.replace("bit = []", "bit = [information]", 1)
+    text = text.replace(
+        "@import constants_en.txt", (folder / "constants_en.txt").read_text(encoding="utf-8")
+    )
+    ureg = pint.UnitRegistry(None)
+    ureg.load_definitions(text.splitlines())
+    ureg.define("FLOP = [flop] = _ = flop = FLOPs")
+    ureg.define("USD = [currency] = _ = usd = dollar")
     ureg.define("token = [token]")
-    ureg.define("parameter = [parameter] = param")
+    ureg.define("parameter = [parameter] = _ = param")
     ureg.define("word = [word]")
     return ureg
 
 
 @functools.cache
-def _quantity(unit: str) -> Any:
+def quantity(unit: str) -> Any:
+    """``1 unit`` as a pint Quantity; raises :class:`UnitError` for what pint cannot read."""
     if not isinstance(unit, str):
         raise UnitError(f'expected a unit as a string such as "USD/hour", got {unit!r}')
     text = unit.strip()
     if text in ("", "1"):
         text = "dimensionless"
     try:
-        quantity = registry().Quantity(1.0, text)
+        parsed = registry().Quantity(1.0, text)
     except Exception as exc:  # pint raises several unrelated types for unreadable strings
         raise UnitError(f"unknown unit {unit!r} ({exc})") from None
-    if not quantity._ok_for_muldiv():
+    if not parsed._ok_for_muldiv():
         raise UnitError(f"unit {unit!r} has an offset (like °C); use an absolute unit")
-    return quantity
+    return parsed
 
 
-def dimension(unit: str) -> str:
+def dimension(unit: str | Any) -> str:
     """The dimensionality of ``unit`` as text, e.g. ``"[currency] / [time]"``."""
-    dims = _quantity(unit).dimensionality
+    dims = (quantity(unit) if isinstance(unit, str) else unit).dimensionality
     return "dimensionless" if not dims else str(dims)
 
 
-def canonical_unit(unit: str) -> str:
-    """The canonical unit for a quantity declared in ``unit`` (itself if none is set)."""
-    return _CANONICAL_BY_DIMENSION.get(dimension(unit), unit)
+def same_dimension(a: str | Any, b: str | Any) -> bool:
+    """Whether two units (strings or pint quantities) measure the same kind of thing."""
+    return dimension(a) == dimension(b)
 
 
-def conversion_factor(from_unit: str, to_unit: str) -> float:
+def canonical_unit(unit: str | Any) -> str:
+    """The conventional unit for a quantity of this dimension (``unit`` itself if none)."""
+    name = _CANONICAL_BY_DIMENSION.get(dimension(unit))
+    if name is not None:
+        return name
+    return unit if isinstance(unit, str) else text(unit.to_reduced_units())
+
+
+def text(unit: Any) -> str:
+    """A pint unit (or quantity of magnitude 1) written as people write it: ``USD/Mtoken``."""
+    units = getattr(unit, "units", unit)
+    written = f"{units:~C}" or "1"
+    return re.sub(r"[A-Za-z]+", lambda m: _SYMBOL_WORDS.get(m.group(0), m.group(0)), written)
+
+
+def conversion_factor(from_unit: str | Any, to_unit: str | Any) -> float:
     """Multiply a value in ``from_unit`` by this to get it in ``to_unit``.
 
-    Raises :class:`UnitError` when the two units measure different things.
+    Units are strings or pint quantities. Raises :class:`UnitError` when the two units measure
+    different things.
     """
-    source = _quantity(from_unit)
-    target = _quantity(to_unit)
+    source = quantity(from_unit) if isinstance(from_unit, str) else from_unit
+    target = quantity(to_unit) if isinstance(to_unit, str) else to_unit
     if source.dimensionality != target.dimensionality:
         raise UnitError(
-            f"unit {from_unit!r} measures {dimension(from_unit)}, "
-            f"but this quantity is in {to_unit!r} ({dimension(to_unit)})"
+            f"unit {_name(from_unit)} measures {dimension(source)}, "
+            f"but this quantity is in {_name(to_unit)} ({dimension(target)})"
         )
     return float(source.to(target.units).magnitude / target.magnitude)
+
+
+def _name(unit: str | Any) -> str:
+    return repr(unit) if isinstance(unit, str) else repr(text(unit))

@@ -41,7 +41,7 @@ def test_check_echoes_what_each_declaration_means(invoke):
         r"0\.462\s+\[0\.3, 0\.55\]\s+1\s+Chowdhery",
         out,
     )
-    assert re.search(r"peak_flops_per_s\s+fixed 2\.75e\+14\s", out)
+    assert re.search(r"peak_flops_per_s\s+fixed 275\s.*TFLOP/s", out)
     data = json.loads(invoke("check", PRIORS / "gpt3-training.toml", "--format", "json").stdout)
     assert data["assumptions"]["peak_flops_per_s"]["declared"].endswith("unit 'TFLOP/s'")
     assert data["assumptions"]["accelerator_hour_usd"]["interval_90"][0] > 1.45

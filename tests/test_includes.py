@@ -34,7 +34,8 @@ training_mfu = 0.5
 def test_included_assumptions_feed_the_models(priors_file):
     priors_file(HARDWARE, "chip.toml")
     scenario = simulate.load(priors_file(TRAINING))
-    assert scenario.assumptions["peak_flops_per_s"].distribution.point == 100e12
+    assert scenario.assumptions["peak_flops_per_s"].distribution.point == 100  # TFLOP/s
+    assert scenario.unit("peak_flops_per_s") == "TFLOP/s"
     assert scenario.assumptions["peak_flops_per_s"].file.endswith("chip.toml")
     # nobody reads the chip's power: left out of the scenario
     assert "accelerator_watts" not in scenario.assumptions

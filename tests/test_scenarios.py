@@ -66,15 +66,19 @@ def test_dense_peak_flops_are_not_the_sparse_headline(priors_file):
         text = f'[scenario]\nmodels=["training"]\ninclude=["{PRIORS}/hardware/{name}.toml"]\n'
         text += "[assumptions]\nparams=1\ntraining_tokens=1\ntraining_mfu=1\n"
         scenario = simulate.load(priors_file(text, f"probe-{name}.toml"))
-        peaks[name] = scenario.assumptions["peak_flops_per_s"].distribution.point
-    assert peaks == {
-        "v100": 125e12,
-        "a100-80gb": 312e12,
-        "h100": 989.4e12,
-        "h200": 989.5e12,
-        "mi300x": 1307.4e12,
-        "tpu-v4": 275e12,
-    }
+        # declared in TFLOP/s; the training model reads FLOP/s
+        factor = scenario.input_factors["peak_flops_per_s"]
+        peaks[name] = scenario.assumptions["peak_flops_per_s"].distribution.point * factor
+    assert peaks == pytest.approx(
+        {
+            "v100": 125e12,
+            "a100-80gb": 312e12,
+            "h100": 989.4e12,
+            "h200": 989.5e12,
+            "mi300x": 1307.4e12,
+            "tpu-v4": 275e12,
+        }
+    )
 
 
 def test_owned_h100_hour_agrees_with_a_hand_computation(invoke):

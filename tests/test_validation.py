@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+import simulate
 from simulate.errors import PriorsError
 from simulate.spec import load
 
@@ -254,12 +255,19 @@ def test_derived_unit_converts_to_the_model_input_unit(priors_file):
     text = (
         VALID.replace(
             'accelerator_hour_usd = { uniform = [1.45, 3.22], point = 2.03, unit = "USD/hour" }',
-            'monthly_usd = { fixed = 1461, unit = "USD" }',
+            'monthly_usd = { fixed = 1461, unit = "USD/month" }',
         )
         + '\n[derived]\naccelerator_hour_usd = { expr = "monthly_usd", unit = "USD/month" }\n'
     )
     scenario = load(priors_file(text))
-    assert scenario.derived["accelerator_hour_usd"].factor == pytest.approx(1 / 730.5)
+    # kept in USD/month as declared; the training model reads it in USD/hour
+    assert scenario.derived["accelerator_hour_usd"].factor == 1.0
+    assert scenario.unit("accelerator_hour_usd") == "USD/month"
+    assert scenario.input_factors["accelerator_hour_usd"] == pytest.approx(12 / (365.25 * 24))
+    point = simulate.run_point(scenario)
+    assert float(point.outputs["accelerator_hour_usd"]) == pytest.approx(1461)
+    hours = 6 * 175e9 * 300e9 / (275e12 * float(point.inputs["training_mfu"])) / 3600
+    assert float(point.outputs["training_cost_usd"]) == pytest.approx(hours * 2.0)
 
 
 def test_derived_unit_of_wrong_dimension_for_a_model_input(priors_file, invoke):

@@ -36,8 +36,8 @@ MODEL = Model(
     inputs=(
         Port("input_tokens", "token", "tokens sent per request"),
         Port("output_tokens", "token", "tokens generated per request"),
-        Port("input_price_per_1k_tokens_usd", "USD", "API price of 1,000 input tokens"),
-        Port("output_price_per_1k_tokens_usd", "USD", "API price of 1,000 output tokens"),
+        Port("input_price_per_1k_tokens_usd", "USD/ktoken", "API price of 1,000 input tokens"),
+        Port("output_price_per_1k_tokens_usd", "USD/ktoken", "API price of 1,000 output tokens"),
         Port("requests_per_year", "1/year", "requests in a year"),
     ),
     outputs=(

@@ -59,8 +59,8 @@ MODEL = Model(
         Port("training_cost_usd", "USD", "cost of the final training run"),
         Port("training_amortization_months", "month", "months until the next training run"),
         Port("tokens_per_month", "token/month", "tokens sold per month"),
-        Port("inference_cost_per_1k_tokens_usd", "USD", "cost of serving 1,000 tokens"),
-        Port("price_per_1k_tokens_usd", "USD", "price charged for 1,000 tokens"),
+        Port("inference_cost_per_1k_tokens_usd", "USD/ktoken", "cost of serving 1,000 tokens"),
+        Port("price_per_1k_tokens_usd", "USD/ktoken", "price charged for 1,000 tokens"),
     ),
     optional=(
         Port("subscription_usd_per_month", "USD/month", "price of one subscription"),

@@ -52,7 +52,7 @@ MODEL = Model(
     optional=(Port("cost_reduction", "1", "fraction saved by quantization, distillation…"),),
     outputs=(
         Port("inference_flops_per_token", "FLOP/token", "2·N"),
-        Port("inference_cost_per_1k_tokens_usd", "USD", "cost of 1,000 generated tokens"),
+        Port("inference_cost_per_1k_tokens_usd", "USD/ktoken", "cost of 1,000 generated tokens"),
     ),
     source="Kaplan et al. 2020 (2·N FLOPs per token)",
 )

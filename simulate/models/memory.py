@@ -41,8 +41,12 @@ MODEL = Model(
     kernel=memory,
     inputs=(
         Port("params", "parameter", "parameters in the model (N)"),
-        Port("training_bytes_per_param", "B", "training state per parameter (≈ 20 for Adam)"),
-        Port("bytes_per_param", "B", "bytes per weight: 4 fp32, 2 bf16, 1 int8"),
+        Port(
+            "training_bytes_per_param",
+            "B/parameter",
+            "training state per parameter (≈ 20 for Adam)",
+        ),
+        Port("bytes_per_param", "B/parameter", "bytes per weight: 4 fp32, 2 bf16, 1 int8"),
         Port("accelerator_memory_gb", "GB", "memory (HBM) of one accelerator"),
     ),
     outputs=(

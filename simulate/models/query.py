@@ -50,7 +50,7 @@ MODEL = Model(
         Port("output_tokens", "token", "tokens in one generated answer"),
         Port("results_per_query", "1", "search results summarised per query"),
         Port("responses_per_result", "1", "answers generated per result"),
-        Port("cost_per_1k_tokens_usd", "USD", "cost to the provider of 1,000 tokens"),
+        Port("cost_per_1k_tokens_usd", "USD/ktoken", "cost to the provider of 1,000 tokens"),
         Port("cache_hit_rate", "1", "share of queries answered from a cache"),
     ),
     optional=(Port("revenue_per_query_usd", "USD", "revenue earned per search query"),),
