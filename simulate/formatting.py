@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -160,6 +161,16 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
         }
         for name, d in scenario.derived.items()
     }
+    from simulate.engine import achieved_correlations
+
+    correlations = [
+        {"names": [a, b], "declared": rho, "achieved": achieved}
+        for a, b, rho, achieved in achieved_correlations(scenario)
+    ]
+    joint = {
+        j.label: {"names": list(j.names), "kind": j.kind, "detail": j.detail, "source": j.source}
+        for j in scenario.joint_sets
+    }
     return {
         "scenario": scenario.name,
         "title": scenario.title,
@@ -167,6 +178,8 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
         "models": [m.name for m in scenario.models],
         "assumptions": assumptions,
         "derived": derived,
+        "correlations": correlations,
+        "joint": joint,
         "outputs": {name: scenario.unit(name) for name in scenario.outputs},
         "order": [f"{s.kind} {s.name}" for s in scenario.steps],
     }
@@ -217,6 +230,28 @@ def scenario_table(scenario: Scenario) -> str:
                 [
                     (n, d["expr"], d["unit"], d["inferred_unit"], *origin(d["file"]))
                     for n, d in data["derived"].items()
+                ],
+            )
+        )
+    if data["correlations"]:
+        parts.append(
+            "rank correlations (Gaussian copula; achieved in 100,000 Monte Carlo draws):\n"
+            + _table(
+                ("assumptions", "declared", "achieved"),
+                [
+                    (", ".join(c["names"]), number(c["declared"]), f"{c['achieved']:.3f}")
+                    for c in data["correlations"]
+                ],
+            )
+        )
+    if data["joint"]:
+        parts.append(
+            "joint parameter sets (drawn together, one coherent set per draw):\n"
+            + _table(
+                ("set", "assumptions", "from"),
+                [
+                    (label, ", ".join(j["names"]), f"{j['kind']}: {j['detail']}")
+                    for label, j in data["joint"].items()
                 ],
             )
         )
@@ -323,6 +358,8 @@ def sensitivity_table(result: dict[str, Any]) -> str:
             f"Sobol indices ({result['sobol_base_samples']:,} base samples, 95 % "
             "bootstrap intervals):\n" + _table(("input", "S1", "", "ST", ""), rows)
         )
+    if "dependence" in result:
+        parts.append(textwrap.fill(result["dependence"], width=100))
     return "\n\n".join(parts)
 
 

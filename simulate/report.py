@@ -228,6 +228,8 @@ def _markdown(
         parts = [f"`{i}` ({v:.2f})" for i, v in top]
         lines.append(f"- `{name}`: mostly {', then '.join(parts)} ({method_note}).")
     lines.append("")
+    if scenario.dependence:
+        lines += [scenario.dependence.note(), ""]
     for figure in figures:
         kind = "Tornado" if figure.stem.endswith("tornado") else "Distribution"
         lines += [f"![{kind}: {figure.stem}]({figure.name})", ""]

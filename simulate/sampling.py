@@ -16,13 +16,13 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.stats import qmc
 
+from simulate.dependence import Dependence
 from simulate.distributions import Distribution
 
 BLOCK_SIZE = 2**16  # part of the reproducibility contract: changing it changes every result
 METHODS = ("mc", "lhs", "sobol")
 _LHS_STREAM = 2**32 + 1
 _SOBOL_STREAM = 2**32 + 2
-UNIFORM_EDGE = 2.0**-53  # keeps inverse CDFs finite at u = 0
 
 
 def name_key(name: str) -> int:
@@ -38,7 +38,9 @@ class Sampler:
     """Draws of the non-fixed assumptions, one block at a time.
 
     ``distributions`` must be in a stable order (declaration order); Sobol and LHS assign
-    dimensions in that order.
+    dimensions in that order, one per uniform stream of ``dependence`` (an assumption, or a
+    joint set drawn from a table). Correlated and joint assumptions are drawn through their
+    uniforms (:mod:`simulate.dependence`); the others, in Monte Carlo, straight from numpy.
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class Sampler:
         draws: int,
         seed: int,
         method: str = "mc",
+        dependence: Dependence | None = None,
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
@@ -54,13 +57,18 @@ class Sampler:
         self.draws = draws
         self.seed = seed
         self.method = method
+        self.dependence = dependence or Dependence()
+        self.keys = self.dependence.uniform_keys(list(self.distributions))
+        self._joined = self.dependence.copula_names | {
+            name for table in self.dependence.tables for name in table.names
+        }
         self._permutations: dict[str, np.ndarray] = {}
         if method == "lhs":
             # A Latin hypercube stratifies all draws at once, so each dimension needs one
             # permutation of the full range (as much memory as the draws themselves).
-            for name in self.distributions:
-                rng = self._rng(_LHS_STREAM, name)
-                self._permutations[name] = rng.permutation(draws)
+            for key in self.keys:
+                rng = self._rng(_LHS_STREAM, key)
+                self._permutations[key] = rng.permutation(draws)
 
     def _rng(self, block: int, name: str) -> np.random.Generator:
         return np.random.default_rng(
@@ -74,32 +82,40 @@ class Sampler:
         if size <= 0:
             raise IndexError(f"block {index} is past {self.draws} draws")
         if self.method == "mc":
-            return {
+            independent = {
                 name: dist.sample(self._rng(index, name), size)
                 for name, dist in self.distributions.items()
+                if name not in self._joined
             }
+            if not self._joined:
+                return independent
+            uniforms = {
+                key: self._rng(index, key).random(size)
+                for key in self.keys
+                if key not in independent
+            }
+            joined = self.dependence.values(self.distributions, uniforms)
+            return {name: independent.get(name, joined.get(name)) for name in self.distributions}
         if self.method == "lhs":
             uniforms = {}
-            for name in self.distributions:
-                jitter = self._rng(index, name).random(size)
-                strata = self._permutations[name][start : start + size]
-                uniforms[name] = (strata + jitter) / self.draws
+            for key in self.keys:
+                jitter = self._rng(index, key).random(size)
+                strata = self._permutations[key][start : start + size]
+                uniforms[key] = (strata + jitter) / self.draws
         else:
             uniforms = self._sobol(start, size)
-        return {
-            name: dist.ppf(np.clip(uniforms[name], UNIFORM_EDGE, 1.0 - UNIFORM_EDGE))
-            for name, dist in self.distributions.items()
-        }
+        values = self.dependence.values(self.distributions, uniforms)
+        return {name: values[name] for name in self.distributions}
 
     def _sobol(self, start: int, size: int) -> dict[str, np.ndarray]:
-        if not self.distributions:
+        if not self.keys:
             return {}
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_SOBOL_STREAM,)))
-        engine = qmc.Sobol(len(self.distributions), scramble=True, rng=rng)
+        engine = qmc.Sobol(len(self.keys), scramble=True, rng=rng)
         if start:
             engine.fast_forward(start)
         with warnings.catch_warnings():
             # Balance is a property of the whole run (reported once by the CLI), not a block.
             warnings.simplefilter("ignore", UserWarning)
             points = engine.random(size)
-        return {name: points[:, i] for i, name in enumerate(self.distributions)}
+        return {key: points[:, i] for i, key in enumerate(self.keys)}

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from simulate.dependence import UNIFORM_EDGE
 from simulate.engine import evaluate, point_values, run
 from simulate.errors import PriorsError
-from simulate.sampling import UNIFORM_EDGE
 from simulate.spec import Scenario
 
 METHODS = ("tornado", "spearman", "sobol")
@@ -119,11 +119,20 @@ def sobol(
     names = scenario.sampled
     if not names:
         raise PriorsError(scenario.path, "assumptions", "Sobol indices need sampled assumptions")
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    # correlated assumptions and joint sets vary together: each group is one factor, so
+    # independence is assumed only between factors, where it holds (group Sobol indices)
+    factors = scenario.dependence.factors(names)
+    keys = [key for _, group in factors for key in group]
+    labels = [label for label, group in factors for _ in group]
+    problem = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
+    if len(factors) < len(keys) or scenario.dependence.tables:
+        problem["groups"] = labels
+    membership = [next(i for i, (_, g) in enumerate(factors) if key in g) for key in keys]
     design = np.clip(
-        saltelli_design(len(names), base_samples, seed), UNIFORM_EDGE, 1.0 - UNIFORM_EDGE
+        saltelli_design(len(keys), base_samples, seed, membership), UNIFORM_EDGE, 1.0 - UNIFORM_EDGE
     )
-    values = _evaluate_design(scenario, names, design, outputs, workers)
+    values = _evaluate_design(scenario, keys, design, outputs, workers)
+    names = [label for label, _ in factors]
     result = {}
     for output in outputs:
         y = values[output]
@@ -152,12 +161,16 @@ def sobol(
     return result
 
 
-def saltelli_design(dimensions: int, base_samples: int, seed: int) -> np.ndarray:
+def saltelli_design(
+    dimensions: int, base_samples: int, seed: int, groups: Sequence[int] | None = None
+) -> np.ndarray:
     """The Saltelli design of ``SALib.sample.sobol.sample`` (first order and total), on [0, 1].
 
-    Row for row the same matrix SALib builds — for each base point: A, then A with column j
-    taken from B for every j, then B — but assembled with array operations instead of
-    SALib's Python loop over points, which dominated the run time at 2^14 × 20 inputs.
+    Row for row the same matrix SALib builds — for each base point: A, then A with the
+    columns of group g taken from B for every group g (a group per column unless ``groups``
+    gives each column's group, numbered in order of first appearance), then B — but assembled
+    with array operations instead of SALib's Python loop over points, which dominated the run
+    time at 2^14 × 20 inputs.
     """
     import warnings
 
@@ -167,37 +180,47 @@ def saltelli_design(dimensions: int, base_samples: int, seed: int) -> np.ndarray
         warnings.simplefilter("ignore")  # balance warning for non-powers of 2; the CLI says so
         base = qmc.Sobol(d=2 * dimensions, scramble=True, seed=seed).random(base_samples)
     a, b = base[:, :dimensions], base[:, dimensions:]
-    blocks = np.repeat(a[:, np.newaxis, :], dimensions + 2, axis=1)
-    columns = np.arange(dimensions)
-    blocks[:, 1 + columns, columns] = b[:, columns]
+    membership = np.arange(dimensions) if groups is None else np.asarray(groups)
+    count = int(membership.max()) + 1 if dimensions else 0
+    swapped = membership[np.newaxis, :] == np.arange(count)[:, np.newaxis]  # (groups, columns)
+    blocks = np.repeat(a[:, np.newaxis, :], count + 2, axis=1)
+    blocks[:, 1 : count + 1, :] = np.where(swapped, b[:, np.newaxis, :], a[:, np.newaxis, :])
     blocks[:, -1, :] = b
     return blocks.reshape(-1, dimensions)
 
 
 def _evaluate_design(
     scenario: Scenario,
-    names: Sequence[str],
+    keys: Sequence[str],
     design: np.ndarray,
     outputs: Sequence[str],
     workers: int = 1,
 ) -> dict[str, np.ndarray]:
+    """Evaluate the outputs on a design of uniforms, one column per uniform stream (an
+    assumption, or a joint set drawn from a table); correlated columns are joined first."""
     from concurrent.futures import ThreadPoolExecutor
 
     rows = design.shape[0]
-    fixed = {n: v for n, v in point_values(scenario).items() if n not in names}
+    sampled = {n: scenario.assumptions[n].distribution for n in scenario.sampled}
+    fixed = {n: v for n, v in point_values(scenario).items() if n not in sampled}
+    dependence = scenario.dependence
+    drawn_together = dependence.copula_names | {n for t in dependence.tables for n in t.names}
+    independent = [n for n in sampled if n not in drawn_together]
+    joined = {n: d for n, d in sampled.items() if n in dependence.copula_names}
     collected = {output: np.empty(rows) for output in outputs}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for start in range(0, rows, _EVALUATION_CHUNK):
             stop = min(start + _EVALUATION_CHUNK, rows)
+            uniforms = {key: design[start:stop, j] for j, key in enumerate(keys)}
 
-            def inverse_cdf(j: int, start: int = start, stop: int = stop) -> np.ndarray:
-                distribution = scenario.assumptions[names[j]].distribution
-                return distribution.ppf(design[start:stop, j])
+            def inverse_cdf(name: str, uniforms: dict = uniforms) -> np.ndarray:
+                return sampled[name].ppf(uniforms[name])
 
             # inverse CDFs (the beta's above all) dominate; scipy's ufuncs release the GIL
-            columns = pool.map(inverse_cdf, range(len(names)))
             inputs = dict(fixed)
-            inputs.update(zip(names, columns, strict=True))
+            inputs.update(zip(independent, pool.map(inverse_cdf, independent), strict=True))
+            if dependence:  # joined by the copula, or rows of a table
+                inputs.update(dependence.values(joined, uniforms))
             values = evaluate(scenario, inputs)
             for output in outputs:
                 collected[output][start:stop] = values[output]
@@ -228,4 +251,6 @@ def analyze(
     if "sobol" in methods:
         result["sobol"] = sobol(scenario, [output], draws, seed, workers=workers)[output]
         result["sobol_base_samples"] = draws
+    if scenario.dependence:
+        result["dependence"] = scenario.dependence.note()
     return result

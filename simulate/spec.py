@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from simulate import dimensions, distributions, expressions, units
+from simulate import dimensions, distributions, expressions, spec_joint, units
+from simulate.dependence import Dependence
 from simulate.distributions import Distribution, DistributionError
 from simulate.errors import PriorsError
 from simulate.graph import GraphError, Step, plan
@@ -34,7 +35,7 @@ SCENARIO_KEYS = {
     "thresholds",
 }
 INCLUDED_SCENARIO_KEYS = {"title", "description", "format", "include"}
-TOP_LEVEL_KEYS = {"scenario", "assumptions", "derived"}
+TOP_LEVEL_KEYS = {"scenario", "assumptions", "derived", "correlations", "joint"}
 OPTION_KEYS = {"point", "unit", "source", "description", "min", "max", "interval"}
 DERIVED_KEYS = {"expr", "unit", "source", "description"}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -102,6 +103,9 @@ class Scenario:
     # name → factor from the unit a quantity is kept in to the unit the models read it in
     input_factors: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # assumptions drawn together: rank correlations and joint parameter sets
+    dependence: Dependence = field(default_factory=Dependence)
+    joint_sets: tuple[spec_joint.JointSet, ...] = ()
 
     @property
     def outputs(self) -> list[str]:
@@ -264,11 +268,39 @@ def _scenario(
     for key, entry in _table(document.get("assumptions", {}), file, "assumptions").items():
         _check_name(key, file, "assumptions")
         own[key] = _assumption(key, entry, file, known_units.get(key))
+    sets, members, tables, joint_copulas = spec_joint.joint_sets(
+        document.get("joint", {}), file, known_units, _check_name
+    )
+    for member in members:
+        if member.name in own:
+            label = next(s.label for s in sets if member.name in s.names)
+            raise PriorsError(
+                file, f"joint.{label}.names", f"'{member.name}' is also declared in [assumptions]"
+            )
+        own[member.name] = Assumption(
+            name=member.name,
+            distribution=member.distribution,
+            unit=member.unit,
+            declared_unit=member.unit,
+            declaration=member.declaration,
+            source=member.source,
+            description=member.description,
+            file=file,
+        )
     derived: dict[str, Derived] = {}
     for key, entry in _table(document.get("derived", {}), file, "derived").items():
         _check_name(key, file, "derived")
         derived[key] = _derived(key, entry, file, known_units.get(key))
     assumptions, derived = _with_included(own, derived, models, included, known_units)
+    sampled = {n for n, a in assumptions.items() if not a.distribution.is_fixed}
+    correlated = spec_joint.correlations(
+        document.get("correlations", {}), file, sampled, {m.name for m in members}
+    )
+    dependence = Dependence(
+        copulas=(*correlated.copulas, *joint_copulas),
+        tables=tuple(tables),
+        declared=correlated.declared,
+    )
 
     try:
         steps = plan(list(assumptions), {k: d.expression.names for k, d in derived.items()}, models)
@@ -317,6 +349,8 @@ def _scenario(
         thresholds=tuple(parsed),
         input_factors=input_factors,
         warnings=tuple(warnings),
+        dependence=dependence,
+        joint_sets=tuple(sets),
     )
     for threshold in parsed:
         if isinstance(threshold.value, str) and not units.same_dimension(
