@@ -7,6 +7,7 @@ Part of :mod:`simulate.spec` (which reads the TOML): every problem is a
 
     [correlations]
     "training_mfu, accelerator_hour_usd" = -0.4          # a rank (Spearman) correlation
+    "price, margin" = { rho = 0.5, source = "...", description = "why they move together" }
     prices = { names = ["a", "b", "c"], matrix = [[1, 0.3, 0], [0.3, 1, 0.2], [0, 0.2, 1]] }
 
     [joint.loss_fit]                                     # rows drawn together
@@ -159,7 +160,16 @@ def correlations(table: Any, file: str, sampled: set[str], joint_members: set[st
     pairs: list[tuple[str, str, float]] = []
     for key, value in table.items():
         where = f"correlations.{key}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and "rho" in value:  # a pair with its reasoning
+            unknown = set(value) - {"rho", "source", "description"}
+            if unknown:
+                raise PriorsError(
+                    file, f"{where}.{sorted(unknown)[0]}", "expected rho, source, description"
+                )
+            for text in ("source", "description"):
+                _string(value, text, file, where)
+            value = value["rho"]
+        elif isinstance(value, dict):
             pairs += _matrix(value, file, where)
             continue
         names = [part.strip() for part in key.split(",")]

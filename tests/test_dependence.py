@@ -305,3 +305,87 @@ def test_bad_joint_sets_are_refused_by_key(priors_file, invoke, joint, key, mess
     assert result.exit_code == 2, result.stdout
     assert f"scenario.toml: {key}: " in result.stderr
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("groups", "samples", "seed"), [([0, 0, 1], 64, 1), ([0, 1, 1, 2, 0], 128, 5), ([0], 8, 2)]
+)
+def test_grouped_saltelli_design_is_salibs_row_for_row(groups, samples, seed):
+    from SALib.sample import sobol as salib_sobol
+
+    labels = [f"g{g}" for g in groups]
+    problem = {
+        "num_vars": len(groups),
+        "names": [f"x{i}" for i in range(len(groups))],
+        "bounds": [[0.0, 1.0]] * len(groups),
+        "groups": labels,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = salib_sobol.sample(problem, samples, calc_second_order=False, seed=seed)
+    ours = sensitivity.saltelli_design(len(groups), samples, seed, groups)
+    assert np.array_equal(ours, theirs)
+
+
+def test_sobol_groups_correlated_inputs_into_one_factor(priors_file):
+    scenario = simulate.load(priors_file(CORRELATED))
+    indices = sensitivity.sobol(scenario, ["cost"], 2048, seed=1)["cost"]
+    # price and hours are one factor; mfu + margin another; cost depends on the first only
+    assert set(indices["ST"]) == {"price + hours", "mfu + margin"}
+    assert indices["ST"]["price + hours"] == pytest.approx(1.0, abs=0.05)
+    assert indices["ST"]["mfu + margin"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_pair_form_with_a_source_is_the_same_correlation(priors_file, invoke):
+    plain = simulate.load(priors_file(CORRELATED, "plain.toml"))
+    text = CORRELATED.replace(
+        '"price, hours" = 0.6',
+        '"price, hours" = { rho = 0.6, source = "a price list", description = "why" }',
+    )
+    sourced = simulate.load(priors_file(text, "sourced.toml"))
+    assert sourced.dependence.declared == plain.dependence.declared
+    bad = priors_file(text.replace("description =", "descrption ="), "bad.toml")
+    result = invoke("check", bad)
+    assert result.exit_code == 2 and "correlations.price, hours.descrption" in result.stderr
+
+
+def test_compare_and_report_work_with_correlated_assumptions(priors_file, invoke, tmp_path):
+    correlated = priors_file(CORRELATED, "correlated.toml")
+    independent = priors_file(
+        CORRELATED.replace('name = "correlated"', 'name = "independent"').replace(
+            '"price, hours" = 0.6\n', ""
+        ),
+        "independent.toml",
+    )
+    result = invoke(
+        "compare",
+        independent,
+        correlated,
+        "--output",
+        "cost",
+        "--draws",
+        "50000",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    # same marginals, so the medians agree; the correlated product has the wider tails
+    assert data["b"]["p50"] == pytest.approx(data["a"]["p50"], rel=0.03)
+    assert data["b"]["p95"] > 1.1 * data["a"]["p95"]
+    out = tmp_path / "report" / "correlated.md"
+    result = invoke("report", correlated, "--draws", "5000", "--sobol-samples", "256", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert "Inputs drawn together: price + hours; mfu + margin" in out.read_text()
+
+
+def test_shipped_breakeven_scenario_correlates_serving_cost_and_price():
+    from tests.conftest import PRIORS
+
+    scenario = simulate.load(PRIORS / "breakeven-frontier-per-token.toml")
+    assert scenario.dependence.declared == (
+        ("inference_cost_per_1k_tokens_usd", "price_per_1k_tokens_usd", 0.5),
+    )
+    inputs = simulate.run(scenario, 100_000, seed=42).inputs
+    rho = _spearman(inputs["inference_cost_per_1k_tokens_usd"], inputs["price_per_1k_tokens_usd"])
+    assert rho == pytest.approx(0.5, abs=0.02)

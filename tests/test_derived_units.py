@@ -270,3 +270,17 @@ def test_every_shipped_scenario_has_consistent_units():
     for path in sorted(PRIORS.glob("*.toml")):
         scenario = simulate.load(path)
         assert not scenario.warnings, (path, scenario.warnings)
+
+
+def test_the_readme_priors_example_loads_and_gives_usd_per_billion_parameters(priors_file):
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    example = re.findall(r"```toml\n(.*?)```", text, flags=re.S)[0]
+    point = simulate.run_point(simulate.load(priors_file(example)))
+    cost = float(point.outputs["training_cost_usd"])
+    assert cost == pytest.approx(1.45e6, rel=0.03)  # at the PERT's median, 2.11 $/h
+    # USD per billion parameters: $1.45M over 175 billion parameters
+    assert float(point.outputs["cost_per_billion_params_usd"]) == pytest.approx(cost / 175)
