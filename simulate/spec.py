@@ -395,7 +395,8 @@ def _units(
             typed = dimensions.with_units(entry.expression, unit_of)
         except expressions.ExpressionError as exc:
             raise PriorsError(entry.file, key, str(exc)) from None
-        inferred = units.text(typed.unit.to_reduced_units())
+        reduced = typed.unit.to_reduced_units()  # token·USD/ktoken stays: it is not USD
+        inferred = units.text(reduced if math.isclose(reduced.magnitude, 1.0) else typed.unit)
         port = ports.get(entry.name)
         if entry.declared_unit is not None:
             unit, origin = entry.declared_unit, f"its unit is {entry.declared_unit!r}"

@@ -267,7 +267,7 @@ def test_zero_fits_any_unit_and_other_numbers_are_pure():
 
 
 def test_every_shipped_scenario_has_consistent_units():
-    for path in sorted(PRIORS.glob("*.toml")):
+    for path in sorted([*PRIORS.glob("*.toml"), *(PRIORS.parent / "benchmarks").glob("*.toml")]):
         scenario = simulate.load(path)
         assert not scenario.warnings, (path, scenario.warnings)
 
