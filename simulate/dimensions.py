@@ -30,6 +30,7 @@ from simulate import units
 from simulate.expressions import FUNCTIONS, Env, Expression, ExpressionError, Node
 
 _PURE = ("exp", "log", "log10", "sin", "cos")
+_MAX_UNIT_POWER = 12  # parameter**400 is no unit anyone means
 _SAME_UNIT = ("abs", "floor", "ceil")
 _BINARY = {
     ast.Add: operator.add,
@@ -188,6 +189,11 @@ def _binary(node: ast.BinOp, unit_of: Mapping[str, Any], constants: list[float])
             "only a pure number may have a varying exponent"
         )
     power = right.constant * units.conversion_factor(right.unit, units.quantity("1"))
+    if not abs(power) <= _MAX_UNIT_POWER:  # also NaN
+        raise DimensionError(
+            f"raises a quantity in {say(left.unit)} to the power {power:g}; a quantity with a "
+            f"unit takes a constant exponent of at most {_MAX_UNIT_POWER} in size"
+        )
     base = left.evaluate
     return _Node(lambda env: base(env) ** power, left.unit**power, constant)
 

@@ -103,6 +103,8 @@ annual_cost_usd = { fixed = 100, unit = "USD/year" }
         ('bogus = "log(annual_cost_usd)"', "derived.bogus", "argument of log() is in USD/year"),
         ('bogus = "params ** training_mfu"', "derived.bogus", "not a constant"),
         ('bogus = "2 ** params"', "derived.bogus", "exponent must be a pure number"),
+        ('bogus = "params ** 1e308"', "derived.bogus", "to the power 1e+308"),
+        ('bogus = "params ** (0 / 0)"', "derived.bogus", "to the power nan"),
         ('bogus = "maximum(params, training_tokens)"', "derived.bogus", "of parameter and token"),
         ('bogus = "where(params, 1, 2)"', "derived.bogus", "condition is in parameter"),
         ('bogus = "params > 1"', "derived.bogus", "compares parameter with a pure number"),
