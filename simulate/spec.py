@@ -147,7 +147,7 @@ def load(path: str | Path) -> Scenario:
     document, raw = _read(path)
     digest = hashlib.sha256(raw)
     included = _includes(document, path, digest, chain=(path.resolve(),))
-    return _scenario(document, str(path), digest.hexdigest(), included)
+    return _scenario(document, str(path), digest, included)
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes]:
@@ -234,7 +234,7 @@ def _check_included(document: dict[str, Any], file: str) -> None:
 
 
 def _scenario(
-    document: dict[str, Any], file: str, sha256: str, included: dict[str, tuple[str, Any, str]]
+    document: dict[str, Any], file: str, digest: Any, included: dict[str, tuple[str, Any, str]]
 ) -> Scenario:
     unknown = set(document) - TOP_LEVEL_KEYS
     if unknown:
@@ -271,6 +271,8 @@ def _scenario(
     sets, members, tables, joint_copulas = spec_joint.joint_sets(
         document.get("joint", {}), file, known_units, _check_name
     )
+    for joint_set in sets:  # the tables a run draws from are part of what it depends on
+        digest.update(joint_set.content)
     for member in members:
         if member.name in own:
             label = next(s.label for s in sets if member.name in s.names)
@@ -340,7 +342,7 @@ def _scenario(
         title=_text(header, "title", file, "scenario", default=name),
         description=_text(header, "description", file, "scenario", default=""),
         path=file,
-        sha256=sha256,
+        sha256=digest.hexdigest(),
         assumptions=assumptions,
         derived=derived,
         models=tuple(models),

@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ class JointSet:
     detail: str  # the table's path and row count, or the covariance's size
     source: str
     description: str
+    content: bytes = b""  # the table file's bytes (part of the scenario's hash)
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,9 @@ def joint_sets(
                 file, key, 'expected exactly one of table = "FILE.csv" or multivariate_normal'
             )
         source, description = (_string(entry, k, file, key) for k in ("source", "description"))
+        content = b""
         if kinds[0] == "table":
-            names, columns, detail = _table(entry, file, key)
+            names, columns, detail, content = _table(entry, file, key)
         else:
             names, columns, detail = _multivariate_normal(entry, file, key)
         for name in names:
@@ -115,12 +117,21 @@ def joint_sets(
                         "empirical", columns[:, j].tolist(), point=point[j]
                     )
                     summary = f"column '{name}' of {detail}"
+                    lo, hi = distribution.interval(0.9)
+                    distribution = replace(
+                        distribution,
+                        summary=f"joint set {label}: a row of {detail}, "
+                        f"90 % in [{distributions.fmt(lo)}, {distributions.fmt(hi)}]",
+                    )
                 else:
                     mean, sd = columns
                     distribution = distributions.build(
                         "normal", {"mean": float(mean[j]), "sd": float(sd[j])}, point=point[j]
                     )
                     summary = "multivariate normal"
+                    distribution = replace(
+                        distribution, summary=f"joint set {label}: {distribution.summary}"
+                    )
             except distributions.DistributionError as exc:
                 raise PriorsError(file, f"{key}.point", f"{name}: {exc}") from None
             built.append(
@@ -135,7 +146,15 @@ def joint_sets(
             )
         members += built
         sets.append(
-            JointSet(label, tuple(names), kinds[0].replace("_", " "), detail, source, description)
+            JointSet(
+                label,
+                tuple(names),
+                kinds[0].replace("_", " "),
+                detail,
+                source,
+                description,
+                content,
+            )
         )
         if kinds[0] == "table":
             tables.append(TableGroup(label=label, names=tuple(names), rows=columns))
@@ -264,7 +283,9 @@ def _names(entry: dict[str, Any], file: str, where: str) -> list[str] | None:
     return names
 
 
-def _table(entry: dict[str, Any], file: str, where: str) -> tuple[list[str], np.ndarray, str]:
+def _table(
+    entry: dict[str, Any], file: str, where: str
+) -> tuple[list[str], np.ndarray, str, bytes]:
     """Read the CSV: '#' comment lines, a header row of names, then rows of numbers."""
     name = entry["table"]
     key = f"{where}.table"
@@ -276,7 +297,8 @@ def _table(entry: dict[str, Any], file: str, where: str) -> tuple[list[str], np.
     if path.stat().st_size > MAX_TABLE_BYTES:
         raise PriorsError(file, key, f"{path} is larger than {MAX_TABLE_BYTES // 2**20} MB")
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PriorsError(file, key, f"cannot read {path} as UTF-8 text ({exc})") from None
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
@@ -306,7 +328,7 @@ def _table(entry: dict[str, Any], file: str, where: str) -> tuple[list[str], np.
                 ) from None
     if not np.isfinite(values).all():
         raise PriorsError(file, key, f"{path} holds values that are not finite")
-    return wanted, values, f"{name} ({values.shape[0]} rows)"
+    return wanted, values, f"{name} ({values.shape[0]} rows)", raw
 
 
 def _multivariate_normal(

@@ -389,3 +389,11 @@ def test_shipped_breakeven_scenario_correlates_serving_cost_and_price():
     inputs = simulate.run(scenario, 100_000, seed=42).inputs
     rho = _spearman(inputs["inference_cost_per_1k_tokens_usd"], inputs["price_per_1k_tokens_usd"])
     assert rho == pytest.approx(0.5, abs=0.02)
+
+
+def test_a_joint_table_is_part_of_the_scenario_hash(priors_file):
+    table = priors_file(TABLE, "fits.csv")
+    path = priors_file("[scenario]\nname='j'\n" + JOINT_TABLE_TEXT)
+    before = simulate.load(path).sha256
+    table.write_text(TABLE.replace("1001", "1001.5"))
+    assert simulate.load(path).sha256 != before

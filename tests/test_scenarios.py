@@ -129,16 +129,70 @@ def test_serving_batch_64_is_cheaper_per_token_and_memory_bound(invoke):
 def test_chinchilla_scenario_medians_land_near_chinchilla():
     scenario = simulate.load(PRIORS / "chinchilla-compute-optimal.toml")
     point = simulate.run_point(scenario).outputs
-    assert float(point["optimal_params"]) == pytest.approx(72e9, rel=0.1)
+    assert float(point["optimal_params"]) == pytest.approx(72e9, rel=0.01)
     summary = simulate.summarize(scenario, simulate.run(scenario, 50_000, seed=0))["outputs"]
-    assert 30e9 < summary["optimal_params"]["p50"] < 150e9
-    assert 10 < summary["optimal_tokens_per_param"]["p50"] < 40
+    assert 60e9 < summary["optimal_params"]["p50"] < 90e9
+    assert 15 < summary["optimal_tokens_per_param"]["p50"] < 21
+
+
+# The same constants as independent normals from the refit's standard errors: what the
+# Chinchilla scenario drew before joint sets existed.
+INDEPENDENT_CHINCHILLA = """
+[scenario]
+name = "chinchilla-independent"
+models = ["scaling"]
+[assumptions]
+loss_e = { normal = { mean = 1.8172, sd = 0.03 } }
+loss_a = { normal = { mean = 482.01, sd = 124.58 }, min = 1 }
+loss_b = { normal = { mean = 2085.43, sd = 1293.23 }, min = 1 }
+loss_alpha = { normal = { mean = 0.3478, sd = 0.02 } }
+loss_beta = { normal = { mean = 0.3658, sd = 0.02 } }
+training_flops_budget = { fixed = 5.76e23, unit = "FLOP" }
+[derived]
+optimal_tokens_per_param = { expr = "optimal_training_tokens / optimal_params", \
+unit = "token/parameter" }
+"""
+
+
+def test_joint_chinchilla_interval_is_far_narrower_than_the_independent_one(priors_file):
+    def interval(scenario):
+        draws = simulate.run(scenario, 200_000, seed=1).outputs["optimal_tokens_per_param"]
+        return np.percentile(draws, [5, 95])
+
+    joint = interval(simulate.load(PRIORS / "chinchilla-compute-optimal.toml"))
+    independent = interval(simulate.load(priors_file(INDEPENDENT_CHINCHILLA)))
+    # independent: ≈ 0.09 to 1,100 tokens per parameter; joint: ≈ 9 to 32
+    assert independent[1] / independent[0] > 1000
+    assert joint[1] / joint[0] < 5
+    assert 5 < joint[0] < joint[1] < 40
+
+
+def test_each_chinchilla_draw_is_one_row_of_the_bootstrap_table():
+    scenario = simulate.load(PRIORS / "chinchilla-compute-optimal.toml")
+    text = (PRIORS / "data" / "chinchilla-bootstrap-fits.csv").read_text().splitlines()
+    lines = [line for line in text if not line.startswith("#")]
+    assert lines[0] == "loss_e,loss_a,loss_b,loss_alpha,loss_beta"
+    rows = np.array([[float(x) for x in line.split(",")] for line in lines[1:]])
+    assert rows.shape == (4000, 5)
+    names = ("loss_e", "loss_a", "loss_b", "loss_alpha", "loss_beta")
+    for method in ("mc", "lhs", "sobol"):
+        inputs = simulate.run(scenario, 4096, seed=3, method=method).inputs
+        drawn = np.column_stack([inputs[name] for name in names])
+        table = {tuple(row) for row in rows}
+        assert all(tuple(row) in table for row in drawn), method
+        assert len({tuple(row) for row in drawn}) > 2000  # many different rows, not one
 
 
 @pytest.mark.parametrize("path", SCENARIOS + INCLUDED, ids=lambda p: p.stem)
 def test_every_uncertain_assumption_says_why_it_is_uncertain(path):
     import tomllib
 
-    for name, entry in tomllib.loads(path.read_text()).get("assumptions", {}).items():
+    document = tomllib.loads(path.read_text())
+    for name, entry in document.get("assumptions", {}).items():
         if isinstance(entry, dict) and "fixed" not in entry:
             assert entry.get("description", "").strip(), f"{path.name}: {name}"
+    for name, entry in document.get("joint", {}).items():
+        assert entry.get("description", "").strip(), f"{path.name}: joint {name}"
+        assert entry.get("source", "").strip(), f"{path.name}: joint {name}"
+    for name, entry in document.get("correlations", {}).items():
+        assert isinstance(entry, dict) and entry.get("description", "").strip(), (path.name, name)
