@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import os
 import sys
 from pathlib import Path
 
@@ -68,9 +69,10 @@ def _csv_full_fit() -> dict[str, float]:
 
 
 def test_data_copy_is_byte_identical():
-    shared = Path("/work/shared/reference/data/chinchilla-approach3-points.csv")
+    # shared/ lies beside the repository, here and in CI
+    shared = ROOT.parent / "shared" / "reference" / "data" / "chinchilla-approach3-points.csv"
     if not shared.exists():
-        pytest.skip("shared reference data not mounted")
+        pytest.skip("shared reference data not beside the repository")
     copy = ROOT / "priors" / "data" / "chinchilla-approach3-points.csv"
     assert copy.read_bytes() == shared.read_bytes()
 
@@ -128,6 +130,10 @@ def test_reduced_grid_reaches_the_full_grid_optimum_in_the_csv(reduced_fit):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("SIMULATE_FULL_GRID") != "1",
+    reason="two fits from the full 4,500-start grid take minutes: SIMULATE_FULL_GRID=1 runs it",
+)
 def test_full_grid_matches_reduced_grid_and_bootstrap_starts(points, reduced_fit):
     theta_full, f_full = cr.fit_theta(*points, workers=2)
     theta_red, f_red = reduced_fit
