@@ -152,7 +152,13 @@ def sobol(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             indices = sobol_analyze.analyze(
-                problem, y, calc_second_order=False, num_resamples=resamples, seed=seed
+                problem,
+                y,
+                calc_second_order=False,
+                num_resamples=resamples,
+                # a Generator, not the int: SALib treats seed 0 as "no seed" (`if seed:`);
+                # default_rng(default_rng(s)) is default_rng(s), so other seeds are unchanged
+                seed=np.random.default_rng(seed),
             )
         result[output] = {
             key: {name: float(v) for name, v in zip(names, indices[key], strict=True)}

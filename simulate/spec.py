@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from simulate.models import MODELS, Model, vocabulary
 from simulate.thresholds import Threshold, parse_threshold
 
 FORMAT_VERSION = 1
+MAX_FILE_BYTES = 2**20  # 1 MiB: far beyond any hand-written priors file
 SCENARIO_KEYS = {
     "name",
     "title",
@@ -153,6 +155,17 @@ def load(path: str | Path) -> Scenario:
 def _read(path: Path) -> tuple[dict[str, Any], bytes]:
     file = str(path)
     try:
+        # a FIFO, a device or /dev/zero would block or never end: only regular files are read
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise PriorsError(file, None, "not a regular file; a priors file is a TOML file")
+        if status.st_size > MAX_FILE_BYTES:
+            raise PriorsError(
+                file,
+                None,
+                f"{status.st_size:,} bytes is more than a priors file may hold "
+                f"({MAX_FILE_BYTES:,}); put tables of rows in a [joint] CSV file",
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise PriorsError(file, None, "no such file") from None

@@ -97,6 +97,25 @@ def test_truncation_keeps_draws_inside_min_max():
     assert distribution.ppf(np.array([1e-12, 1 - 1e-12])) == pytest.approx([2.0, 6.0], abs=1e-6)
 
 
+def test_min_max_truncate_rather_than_clip():
+    # A standard normal cut at 0 is the half-normal: median Φ⁻¹(0.75) = 0.6745 and no mass at
+    # the bound. Clipping instead would put half of the draws exactly at 0 (and the median at 0).
+    half = build("normal", {"mean": 0.0, "sd": 1.0}, minimum=0.0)
+    draws = half.sample(np.random.default_rng(1), 200_000)
+    assert half.point == pytest.approx(stats.norm.ppf(0.75), rel=1e-9)
+    assert np.mean(draws == 0.0) == 0.0
+    assert np.median(draws) == pytest.approx(0.6745, abs=0.01)
+    assert stats.kstest(draws, stats.halfnorm.cdf).pvalue > 0.01
+    # cut on both sides: the truncated normal of scipy, not a pile-up at 2 and 6
+    both = build("normal", [0.0, 10.0], minimum=2.0, maximum=6.0)
+    mean, sd = 5.0, 10.0 / (2 * stats.norm.ppf(0.95))
+    truncated = stats.truncnorm((2.0 - mean) / sd, (6.0 - mean) / sd, loc=mean, scale=sd)
+    values = both.sample(np.random.default_rng(2), 200_000)
+    assert np.mean((values == 2.0) | (values == 6.0)) == 0.0
+    assert stats.kstest(values, truncated.cdf).pvalue > 0.01
+    assert both.point == pytest.approx(truncated.median(), rel=1e-9)
+
+
 def test_choice_respects_weights_and_empirical_resamples():
     choice = build("choice", {"values": [1, 2, 3], "weights": [1, 1, 2]})
     draws = choice.sample(np.random.default_rng(0), 400_000)

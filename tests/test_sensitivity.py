@@ -192,6 +192,16 @@ def test_our_saltelli_design_is_salibs_row_for_row(dimensions, samples, seed):
     assert np.array_equal(sensitivity.saltelli_design(dimensions, samples, seed), theirs)
 
 
+@pytest.mark.parametrize("seed", [0, 5])
+def test_sobol_confidence_intervals_repeat_for_every_seed_including_0(seed):
+    # SALib treats an integer seed of 0 as "no seed"; the intervals must still repeat
+    scenario = simulate.load(PRIORS / "search-two-stage.toml")
+    first = sensitivity.sobol(scenario, ["query_cost_usd"], 256, seed=seed)
+    again = sensitivity.sobol(scenario, ["query_cost_usd"], 256, seed=seed)
+    assert first == again
+    assert first["query_cost_usd"]["ST_conf"]["cache_hit_rate"] > 0
+
+
 def test_sobol_workers_do_not_change_numbers():
     scenario = simulate.load(PRIORS / "search-two-stage.toml")
     one = sensitivity.sobol(scenario, ["query_cost_usd"], 512, seed=3)

@@ -281,3 +281,20 @@ def test_derived_unit_of_wrong_dimension_for_a_model_input(priors_file, invoke):
     result = invoke("check", priors_file(text))
     assert result.exit_code == 2
     assert "derived.accelerator_hour_usd.unit" in result.stderr
+
+
+def test_special_and_oversized_files_are_refused_before_reading(tmp_path, invoke):
+    import os
+
+    fifo = tmp_path / "f.toml"
+    os.mkfifo(fifo)  # reading it would block forever
+    for path in (fifo, "/dev/zero"):
+        result = invoke("check", path)
+        assert result.exit_code == 2
+        assert f"{path}: not a regular file" in result.stderr
+    assert invoke("check", tmp_path).exit_code == 2  # click refuses a directory itself
+    big = tmp_path / "big.toml"
+    big.write_text("# padding\n" * 110_000)  # 1.1 MB of comments
+    result = invoke("check", big)
+    assert result.exit_code == 2
+    assert "more than a priors file may hold" in result.stderr
