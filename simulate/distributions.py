@@ -31,6 +31,9 @@ FAMILIES = (
     "empirical",
 )
 INTERVAL_FAMILIES = ("normal", "lognormal", "beta")
+# narrower or wider credibilities put the interval's ends at z ≈ 0 or ∞ (a zero or infinite
+# spread), and nobody states a belief that way
+MIN_INTERVAL, MAX_INTERVAL = 0.01, 0.999
 
 
 class DistributionError(ValueError):
@@ -87,12 +90,26 @@ def _numbers(value: Any, count: int | None, what: str) -> list[float]:
     return [_number(v, what) for v in value]
 
 
-def _number(value: Any, what: str) -> float:
+def finite_number(value: Any) -> float | None:
+    """``value`` as a finite float, or ``None`` if it is not a real number that fits one
+    (a bool, a string, inf or NaN, or a TOML integer of hundreds of digits)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise DistributionError(f"expected a number in {what}, got {value!r}")
-    if not math.isfinite(value):
-        raise DistributionError(f"expected a finite number in {what}, got {value!r}")
-    return float(value)
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _number(value: Any, what: str) -> float:
+    number = finite_number(value)
+    if number is None:
+        shown = repr(value) if len(repr(value)) < 40 else f"{repr(value)[:20]}…"
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        kind = "a finite number that fits a float" if numeric else "a number"
+        raise DistributionError(f"expected {kind} in {what}, got {shown}")
+    return number
 
 
 def _table(value: dict, keys: tuple[str, str], family: str) -> tuple[float, float]:
@@ -206,6 +223,10 @@ def _discrete(
         return ppf(rng.random(n))
 
     median = float(sorted_values[np.searchsorted(cumulative, 0.5)])
+    if family == "choice" and point is not None and point not in sorted_values:
+        raise DistributionError(
+            f"the point of a {family} must be one of its values, not {fmt(point)}", "point"
+        )
     return Distribution(
         family=family,
         summary=summary,
@@ -258,8 +279,12 @@ def _build(
         )
     if interval is None:
         interval = 0.9
-    elif not 0.0 < interval < 1.0:
-        raise DistributionError(f"'interval' must lie in (0, 1), got {interval!r}", "interval")
+    elif not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+        raise DistributionError(
+            f"'interval' is the credibility of the two numbers, from {MIN_INTERVAL} to "
+            f"{MAX_INTERVAL} (0.9 for a 90 % interval), got {interval!r}",
+            "interval",
+        )
     truncate = (minimum, maximum)
     if family in ("fixed", "choice", "empirical") and truncate != (None, None):
         raise DistributionError(f"min/max truncate continuous distributions, not {family}", "min")
@@ -326,6 +351,12 @@ def _build(
         if isinstance(value, dict):
             mu, sigma = _table(value, ("mu", "sigma"), family)
             mu += math.log(factor)
+            if abs(mu) > 700:  # exp(mu) overflows a float
+                raise DistributionError(
+                    f"lognormal mu is the log of the median; {fmt(mu)} puts it beyond "
+                    "any float (|mu| ≤ 700)",
+                    "mu",
+                )
             if sigma <= 0:
                 raise DistributionError(
                     f"lognormal sigma must be positive, got {fmt(sigma)}", "sigma"

@@ -58,6 +58,7 @@ _COMPARE = {
     ast.NotEq: np.not_equal,
 }
 MAX_LENGTH = 2000
+MAX_DEPTH = 100
 
 
 class ExpressionError(ValueError):
@@ -93,9 +94,26 @@ def parse(text: str) -> Expression:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse {text!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"more than {MAX_DEPTH} levels deep") from None
+    if _depth(tree.body) > MAX_DEPTH:  # compiled and evaluated by recursion: keep it shallow
+        raise ExpressionError(
+            f"more than {MAX_DEPTH} levels deep (a sum of many terms nests one level per "
+            "term); split it into several [derived] quantities"
+        )
     names: set[str] = set()
     evaluate = _compile(tree.body, names)  # fills ``names`` as it walks the tree
     return Expression(text=text, names=frozenset(names), _evaluate=evaluate, tree=tree.body)
+
+
+def _depth(root: ast.AST) -> int:
+    """How deeply ``root`` nests (without recursion, so any tree can be measured)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _compile(node: ast.AST, names: set[str]) -> Node:

@@ -26,6 +26,8 @@ from simulate.thresholds import Threshold, parse_threshold
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 2**20  # 1 MiB: far beyond any hand-written priors file
+MAX_INCLUDE_DEPTH = 16
+MAX_NAME_LENGTH = 100
 SCENARIO_KEYS = {
     "name",
     "title",
@@ -173,6 +175,8 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes]:
         raise PriorsError(file, None, f"cannot read the file ({exc.strerror})") from None
     try:
         return tomllib.loads(raw.decode("utf-8")), raw
+    except RecursionError:
+        raise PriorsError(file, None, "values nested too deeply to read") from None
     except UnicodeDecodeError:
         raise PriorsError(file, None, "not UTF-8 text; a priors file is TOML") from None
     except tomllib.TOMLDecodeError as exc:
@@ -195,18 +199,34 @@ def _includes(
     names = header["include"]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise PriorsError(file, "scenario.include", f"expected a list of file names, got {names!r}")
+    if len(chain) > MAX_INCLUDE_DEPTH:
+        raise PriorsError(
+            file, "scenario.include", f"includes nest more than {MAX_INCLUDE_DEPTH} files deep"
+        )
     merged: dict[str, tuple[str, Any, str]] = {}
     for name in names:
-        target = path.parent / name
-        if not target.is_file():
+        shown = name if len(name) <= 80 else f"{name[:77]}..."
+        if not name.endswith(".toml"):
             raise PriorsError(
-                file, "scenario.include", f"included file {name!r} not found (looked for {target})"
+                file, "scenario.include", f"{shown!r}: only .toml priors files can be included"
             )
-        resolved = target.resolve()
+        target = path.parent / name
+        try:
+            found = target.is_file()
+            resolved = target.resolve()
+        except OSError as exc:  # a name too long for the file system, say
+            raise PriorsError(file, "scenario.include", f"{shown!r}: {exc.strerror}") from None
+        if not found:
+            raise PriorsError(
+                file, "scenario.include", f"included file {shown!r} not found (looked for {target})"
+            )
         if resolved in chain:
             loop = " → ".join(p.name for p in (*chain, resolved))
             raise PriorsError(file, "scenario.include", f"include cycle: {loop}")
-        included, raw = _read(target)
+        try:
+            included, raw = _read(target)
+        except PriorsError as exc:  # unreadable or not TOML: say which include it was
+            raise PriorsError(file, "scenario.include", f"{shown!r}: {exc.message}") from None
         digest.update(raw)
         _check_included(included, str(target))
         own = {
@@ -260,19 +280,27 @@ def _scenario(
             raise PriorsError(
                 file, f"scenario.{key}", f"unknown key; expected one of {sorted(SCENARIO_KEYS)}"
             )
+    if "scenario" not in document:
+        raise PriorsError(
+            file,
+            "scenario",
+            "no [scenario] table: nothing to simulate (a file of assumptions to share is "
+            "included by a scenario's [scenario] include)",
+        )
     version = header.get("format", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version != FORMAT_VERSION:
         raise PriorsError(
             file,
             "scenario.format",
             f"this version of simulate reads format {FORMAT_VERSION}, got {version!r}",
         )
     name = _text(header, "name", file, "scenario", default=Path(file).stem)
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+    if len(name) > MAX_NAME_LENGTH or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise PriorsError(
             file,
             "scenario.name",
-            f"expected letters, digits, '-', '_' or '.', usable as a file name, got {name!r}",
+            f"expected up to {MAX_NAME_LENGTH} letters, digits, '-', '_' or '.', usable as a "
+            f"file name, got {name[:80]!r}",
         )
     models = _models(header.get("models", []), file)
     known_units = {port.name: port.unit for port in vocabulary().values()}
@@ -322,6 +350,10 @@ def _scenario(
     except GraphError as exc:
         section = "derived" if exc.name in derived else "assumptions"
         raise PriorsError(file, f"{section}.{exc.name}", str(exc)) from None
+    if not assumptions and not steps:
+        raise PriorsError(
+            file, "scenario", "nothing to simulate: no assumptions, derived quantities or models"
+        )
     derived, input_factors, warnings = _units(assumptions, derived, models, steps)
 
     outputs = [name for step in steps for name in step.provides]
@@ -582,10 +614,10 @@ def _optional_number(
 ) -> float | None:
     if name not in entry:
         return None
-    value = entry[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise PriorsError(file, f"{key}.{name}", f"expected a finite number, got {value!r}")
-    return float(value) * factor
+    value = distributions.finite_number(entry[name])
+    if value is None:
+        raise PriorsError(file, f"{key}.{name}", f"expected a finite number, got {entry[name]!r}")
+    return value * factor
 
 
 def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> Assumption:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -226,11 +225,12 @@ def correlations(table: Any, file: str, sampled: set[str], joint_members: set[st
 
 
 def _rho(value: Any, file: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    rho = distributions.finite_number(value)
+    if rho is None:
         raise PriorsError(file, where, f"expected a rank correlation in [-1, 1], got {value!r}")
-    if not -1.0 <= value <= 1.0:
+    if not -1.0 <= rho <= 1.0:
         raise PriorsError(file, where, f"a rank correlation lies in [-1, 1], got {value!r}")
-    return float(value)
+    return rho
 
 
 def _matrix(value: dict[str, Any], file: str, where: str) -> list[tuple[str, str, float]]:
@@ -364,7 +364,7 @@ def _multivariate_normal(
 
 
 def _is_number(x: Any) -> bool:
-    return not isinstance(x, bool) and isinstance(x, int | float) and math.isfinite(x)
+    return distributions.finite_number(x) is not None
 
 
 def _point(entry: dict[str, Any], names: list[str], file: str, where: str) -> list[float | None]:

@@ -67,11 +67,15 @@ def registry() -> Any:
     return ureg
 
 
-@functools.cache
 def quantity(unit: str) -> Any:
     """``1 unit`` as a pint Quantity; raises :class:`UnitError` for what pint cannot read."""
     if not isinstance(unit, str):
         raise UnitError(f'expected a unit as a string such as "USD/hour", got {unit!r}')
+    return _parse(unit)
+
+
+@functools.cache
+def _parse(unit: str) -> Any:
     text = unit.strip()
     if text in ("", "1"):
         text = "dimensionless"

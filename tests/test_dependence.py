@@ -301,7 +301,7 @@ def test_multivariate_normal_gives_its_mean_and_covariance(priors_file):
 def test_bad_joint_sets_are_refused_by_key(priors_file, invoke, joint, key, message):
     priors_file(TABLE, "fits.csv")
     priors_file("a,b\n1,2\nx,3\n", "bad.csv")
-    result = invoke("check", priors_file(joint))
+    result = invoke("check", priors_file("[scenario]\nname = 'j'\n" + joint))
     assert result.exit_code == 2, result.stdout
     assert f"scenario.toml: {key}: " in result.stderr
     assert message in result.stderr

@@ -152,7 +152,7 @@ def test_unit_factor_scales_every_value():
         ("pert", [1, 5, 3], {}, "min ≤ mode ≤ max"),
         ("uniform", [1, 2], {"point": 5.0}, "outside"),
         ("uniform", [1, 2], {"interval": 0.8}, "'interval' applies"),
-        ("normal", [1, 2], {"interval": 1.5}, "(0, 1)"),
+        ("normal", [1, 2], {"interval": 1.5}, "from 0.01 to 0.999"),
         ("normal", [0, 1], {"minimum": 5.0, "maximum": 4.0}, "min must be below max"),
         ("fixed", 1.0, {"minimum": 0.0}, "truncate continuous"),
         ("choice", [1, 2], {}, "choice needs a table"),

@@ -33,9 +33,9 @@ def test_shipped_scenario_runs_in_both_modes(path):
 
 @pytest.mark.parametrize("path", INCLUDED, ids=[f"{p.parent.name}/{p.stem}" for p in INCLUDED])
 def test_includable_files_cite_a_source_for_every_assumption(path, priors_file):
-    text = f'[scenario]\ninclude = ["{path}"]\n'
+    text = f'[scenario]\ninclude = ["{path}"]\n[assumptions]\nprobe = 1\n'
     scenario = simulate.load(priors_file(text))  # nothing reads them, but all are validated
-    assert scenario.assumptions == {}
+    assert list(scenario.assumptions) == ["probe"]
     import tomllib
 
     for name, entry in tomllib.loads(path.read_text()).get("assumptions", {}).items():

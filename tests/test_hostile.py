@@ -1,0 +1,130 @@
+"""Input that is merely extreme or hostile: exit 2 naming the file and the key, never exit 1.
+
+Regression tests for the classes of the hardening issue that are fixed (one row per example).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+HEAD = '[scenario]\nname = "hostile"\n'
+BIG = "9" * 400  # a TOML integer no float can hold
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "message"),
+    [
+        ("[assumptions]\nx = " + "[" * 900 + "]" * 900, None, "nested too deeply"),
+        ("[assumptions]\nx = " + "{a = " * 900 + "1" + "}" * 900, None, "nested too deeply"),
+        ('[derived]\nx = "' + "+".join(["1"] * 1000) + '"', "derived.x.expr", "levels deep"),
+        ('[derived]\nx = "' + "-" * 990 + '1"', "derived.x.expr", "levels deep"),
+        (f"[assumptions]\nx = {BIG}", "assumptions.x.fixed", "fits a float"),
+        (f"[assumptions]\nx = {{ uniform = [1, {BIG}] }}", "assumptions.x.uniform", "fits a float"),
+        (
+            f"[assumptions]\nx = {{ uniform = [1, 2], point = {BIG} }}",
+            "assumptions.x.point",
+            "finite number",
+        ),
+        (
+            f"[assumptions]\nx = {{ normal = [1, 2], max = {BIG} }}",
+            "assumptions.x.max",
+            "finite number",
+        ),
+        (
+            "[assumptions]\nx = { lognormal = { mu = 1e308, sigma = 1 } }",
+            "assumptions.x.mu",
+            "beyond any float",
+        ),
+        (
+            "[assumptions]\nx = { normal = [1, 2], interval = 1e-300 }",
+            "assumptions.x.interval",
+            "from 0.01 to 0.999",
+        ),
+        (
+            "[assumptions]\nx = { lognormal = [1, 2], interval = 0.9999999999999999 }",
+            "assumptions.x.interval",
+            "from 0.01 to 0.999",
+        ),
+        (
+            "[assumptions]\nx = { beta = [0.1, 0.2], interval = 1e-300 }",
+            "assumptions.x.interval",
+            "from 0.01 to 0.999",
+        ),
+        ('[assumptions]\nx = { fixed = 1, unit = ["USD"] }', "assumptions.x.unit", "as a string"),
+        (
+            "[assumptions]\nx = { choice = { values = [1, 2, 4] }, point = 3 }",
+            "assumptions.x.point",
+            "one of its values",
+        ),
+        (
+            '[assumptions]\nx = 1\ny = 2\n[correlations]\n"x, y" = ' + BIG,
+            "correlations.x, y",
+            "rank correlation",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None,
+)
+def test_extreme_values_exit_2_naming_the_key(priors_file, invoke, body, key, message):
+    result = invoke("check", priors_file(HEAD + body))
+    assert result.exit_code == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    assert "scenario.toml: " + (f"{key}: " if key else "") in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        ("", "scenario", "nothing to simulate"),
+        ("   \n\n# only a comment\n", "scenario", "nothing to simulate"),
+        ("[assumptions]\nx = 1\n", "scenario", "no [scenario] table"),
+        ("[scenario]\nmodels = []\n", "scenario", "nothing to simulate"),
+        ("[scenario]\nformat = true\n[assumptions]\nx = 1", "scenario.format", "format 1"),
+        ("[scenario]\nformat = 1.0\n[assumptions]\nx = 1", "scenario.format", "format 1"),
+        (
+            f'[scenario]\nname = "{"a" * 10_000}"\n[assumptions]\nx = 1',
+            "scenario.name",
+            "up to 100",
+        ),
+    ],
+)
+def test_files_with_nothing_to_simulate_or_a_bad_header_are_refused(
+    priors_file, invoke, text, key, message
+):
+    result = invoke("check", priors_file(text))
+    assert result.exit_code == 2, result.stdout
+    assert f"scenario.toml: {key}: " in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("include", "message"),
+    [
+        ("/etc/passwd", "only .toml priors files can be included"),
+        ("/proc/self/environ", "only .toml priors files can be included"),
+        ("x" * 5000 + ".toml", "too long"),
+        ("broken.toml", "'broken.toml': TOML syntax error"),
+        ("fifo.toml", "not found"),
+    ],
+)
+def test_every_include_error_names_the_including_file_and_key(
+    priors_file, invoke, tmp_path, include, message
+):
+    import os
+
+    priors_file("[assumptions\nx = 1", "broken.toml")
+    os.mkfifo(tmp_path / "fifo.toml")
+    text = f'[scenario]\ninclude = ["{include}"]\n[assumptions]\ny = 1\n'
+    result = invoke("check", priors_file(text))
+    assert result.exit_code == 2
+    assert "scenario.toml: scenario.include: " in result.stderr
+    assert message in result.stderr
+
+
+def test_a_long_chain_of_includes_is_refused_not_a_recursion_error(priors_file, invoke):
+    for i in range(1200):
+        priors_file(f'[scenario]\ninclude = ["c{i + 1}.toml"]\n', f"c{i}.toml")
+    priors_file("[assumptions]\nx = 1\n", "c1200.toml")
+    result = invoke("check", priors_file('[scenario]\ninclude = ["c0.toml"]\n[assumptions]\ny=1\n'))
+    assert result.exit_code == 2
+    assert "scenario.include: includes nest more than 16 files deep" in result.stderr
