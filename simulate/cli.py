@@ -193,7 +193,8 @@ def threshold_option(help: str) -> Any:
 )
 @threshold_option(
     "Also report P(NAME > VALUE) (or <, >=, <=); repeatable. VALUE is a number in the "
-    "quantity's canonical unit, or another quantity, compared draw by draw."
+    "quantity's unit (as declared or inferred; `simulate check` shows it), or another "
+    "quantity, compared draw by draw in the first one's unit."
 )
 @click.option(
     "--chunk-size",
@@ -229,7 +230,8 @@ def run(
     """Sample a scenario and summarise every output and input.
 
     FILE is a priors file (TOML). The summary gives mean, sd, percentiles and the 90 %
-    highest-density interval of each quantity, in its canonical unit.
+    highest-density interval of each quantity, in the unit it was declared in (or, for a
+    derived quantity without one, the unit its expression gives).
 
     \b
     Examples:
@@ -546,8 +548,9 @@ def report(
 def check(file: str, output_format: str) -> None:
     """Validate a priors file and say what it means, or what is wrong with it.
 
-    Prints every assumption (distribution as understood, point value, 90 % interval,
-    canonical unit, source), every derived quantity and the order in which models run.
+    Prints every assumption (distribution as understood, point value, 90 % interval, unit,
+    source), every derived quantity with the unit its expression gives, rank correlations
+    (declared and achieved), joint parameter sets and the order in which models run.
     Exits with code 2 and names the key if anything is wrong.
     """
     from simulate import formatting
@@ -562,7 +565,7 @@ def check(file: str, output_format: str) -> None:
 @cli.command()
 @format_option(("table", "json"))
 def models(output_format: str) -> None:
-    """List the built-in cost models with their inputs, outputs and canonical units.
+    """List the built-in cost models with their inputs, outputs and the units they read them in.
 
     A scenario uses a model by listing it in [scenario] models; each input is satisfied by
     an assumption, a derived quantity or another model's output of the same name.

@@ -30,7 +30,7 @@ from simulate import units
 from simulate.expressions import FUNCTIONS, Env, Expression, ExpressionError, Node
 
 _PURE = ("exp", "log", "log10", "sin", "cos")
-_MAX_UNIT_POWER = 12  # parameter**400 is no unit anyone means
+_MAX_UNIT_POWER = units.MAX_POWER  # parameter**400 is no unit anyone means
 _SAME_UNIT = ("abs", "floor", "ceil")
 _BINARY = {
     ast.Add: operator.add,
@@ -173,7 +173,10 @@ def _binary(node: ast.BinOp, unit_of: Mapping[str, Any], constants: list[float])
         return _Node(lambda env: op(first(env), second(env)), unit, constant)
     if isinstance(node.op, ast.Mult | ast.Div):
         first, second = left.evaluate, right.evaluate
-        return _Node(lambda env: op(first(env), second(env)), op(left.unit, right.unit), constant)
+        unit = op(left.unit, right.unit)
+        if not units.powers_ok(unit):
+            raise DimensionError(f"gives a unit with a power above {units.MAX_POWER}: {say(unit)}")
+        return _Node(lambda env: op(first(env), second(env)), unit, constant)
     # power
     if right.unit.dimensionality:
         raise DimensionError(

@@ -442,24 +442,32 @@ def _units(
             typed = dimensions.with_units(entry.expression, unit_of)
         except expressions.ExpressionError as exc:
             raise PriorsError(entry.file, key, str(exc)) from None
-        reduced = typed.unit.to_reduced_units()  # token·USD/ktoken stays: it is not USD
-        inferred = units.text(reduced if math.isclose(reduced.magnitude, 1.0) else typed.unit)
+        try:
+            reduced = typed.unit.to_reduced_units()  # token·USD/ktoken stays: it is not USD
+        except (OverflowError, ZeroDivisionError):
+            raise PriorsError(entry.file, key, "the expression's unit is out of range") from None
+        plain = math.isclose(reduced.magnitude, 1.0)
+        inferred = units.text(reduced if plain else typed.unit)
         port = ports.get(entry.name)
         if entry.declared_unit is not None:
-            unit, origin = entry.declared_unit, f"its unit is {entry.declared_unit!r}"
+            target, unit = units.quantity(entry.declared_unit), entry.declared_unit
+            origin = f"its unit is {entry.declared_unit!r}"
             key += ".unit"
         elif port is not None:
-            unit, origin = port.unit, f"the models read it in {port.unit!r}"
-        else:
-            unit, origin = units.canonical_unit(typed.unit), ""
-        if not units.same_dimension(typed.unit, unit):
+            target, unit = units.quantity(port.unit), port.unit
+            origin = f"the models read it in {port.unit!r}"
+        else:  # the inferred unit, simplified where that changes no number (USD/month stays)
+            conventional = units.canonical_unit(typed.unit)
+            target = reduced if plain else units.quantity(conventional)
+            unit, origin = (inferred if plain else conventional), ""
+        if target.dimensionality != typed.unit.dimensionality:
             raise PriorsError(
                 entry.file,
                 key,
                 f"the expression gives {inferred} ({units.dimension(typed.unit)}), but {origin} "
-                f"({units.dimension(unit)}){_hint(unit, typed.unit)}",
+                f"({units.dimension(target)}){_hint(unit, typed.unit)}",
             )
-        factor = units.conversion_factor(typed.unit, unit)
+        factor = units.conversion_factor(typed.unit, target)
         if _looks_hand_converted(typed.constants, factor):
             warnings.append(
                 f"{entry.file}: {key}: the units already convert {inferred} to {unit} "
@@ -469,7 +477,7 @@ def _units(
         compiled[entry.name] = replace(
             entry, unit=unit, factor=factor, inferred_unit=inferred, typed=typed
         )
-        unit_of[entry.name] = units.quantity(unit)
+        unit_of[entry.name] = target  # the exact unit: its text may round an exponent
     input_factors = {}
     for model in models:
         for port in (*model.inputs, *model.optional):

@@ -37,6 +37,7 @@ _CANONICAL_BY_DIMENSION = {
     "[mass] * [length] ** 2 / [time] ** 3": "W",
     "[mass] * [length] ** 2 / [time] ** 2": "kWh",
 }
+MAX_POWER = 12
 # pint's short symbols people do not read as units
 _SYMBOL_WORDS = {"a": "year", "h": "hour", "d": "day", "min": "minute"}
 
@@ -85,7 +86,15 @@ def _parse(unit: str) -> Any:
         raise UnitError(f"unknown unit {unit!r} ({exc})") from None
     if not parsed._ok_for_muldiv():
         raise UnitError(f"unit {unit!r} has an offset (like °C); use an absolute unit")
+    if not powers_ok(parsed):
+        raise UnitError(f"unit {unit!r} has a power above {MAX_POWER}; no quantity means that")
     return parsed
+
+
+def powers_ok(unit: Any) -> bool:
+    """Whether every power in ``unit`` is at most :data:`MAX_POWER` in size (hour**1000
+    overflows any conversion)."""
+    return all(abs(power) <= MAX_POWER for power in unit._units.values())
 
 
 def dimension(unit: str | Any) -> str:

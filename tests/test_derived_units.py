@@ -71,8 +71,8 @@ def test_check_shows_the_unit_each_expression_gives(priors_file, invoke):
     assert data["derived"]["savings_yearly_usd"]["inferred_unit"] == "USD/month"
     assert data["derived"]["savings_yearly_usd"]["expr"] == "savings_monthly_usd"
     assert data["derived"]["savings_yearly_usd"]["unit"] == "kUSD/year"
-    # no unit declared: the expression's own (USD a month, shown per hour by convention)
-    assert data["derived"]["per_year"]["unit"] == "USD/hour"
+    # no unit declared: the expression's own, kept as it is (a threshold compares in it)
+    assert data["derived"]["per_year"]["unit"] == "USD/month"
 
 
 TRAINING = """
@@ -257,6 +257,43 @@ def test_threshold_between_quantities_of_one_dimension_converts(priors_file, inv
     result = invoke("run", wrong, "--draws", "100", "--threshold", "savings_monthly_usd>budget")
     assert result.exit_code == 2
     assert "--threshold" in result.stderr and "measure different things" in result.stderr
+
+
+def test_an_undeclared_unit_is_the_inferred_one_so_thresholds_compare_in_it(priors_file, invoke):
+    text = SAVINGS.replace("fixed = 4047", "uniform = [2000, 4000]")
+    text += 'plain = "api_monthly_cost_usd - selfhost_monthly_cost_usd"\n'
+    text += 'cube_root_hours = "hours ** (1 / 3)"\nhours_again = "cube_root_hours ** 3"\n'
+    text = text.replace("[derived]", 'hours = { uniform = [1, 8], unit = "hour" }\n[derived]')
+    result = invoke(
+        "run", priors_file(text), "--draws", "2000", "--threshold", "plain>1000", "--format", "json"
+    )
+    assert result.exit_code == 0, result.stderr
+    outputs = json.loads(result.stdout)["outputs"]
+    # USD a month: between 1,000 and 3,000, so always above 1,000 (in USD/hour it never is)
+    assert outputs["plain"]["unit"] == "USD/month"
+    assert 1000 < outputs["plain"]["p5"] < outputs["plain"]["p95"] < 3000
+    assert outputs["plain"]["thresholds"] == {">1000": 1.0}
+    # a fractional power keeps its exact unit and comes back whole
+    assert outputs["hours_again"]["unit"] == "hour"
+    assert outputs["hours_again"]["p50"] == pytest.approx(
+        json.loads(result.stdout)["inputs"]["hours"]["p50"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[assumptions]\nd = { uniform = [1, 2], unit = "hour**1000" }', "assumptions.d.unit"),
+        (
+            '[assumptions]\nd = { uniform = [1, 2], unit = "h" }\n[derived]\ne = "d**12 * d**12"',
+            "derived.e",
+        ),
+    ],
+)
+def test_units_with_absurd_powers_are_refused(priors_file, invoke, text, key):
+    result = invoke("check", priors_file("[scenario]\n" + text))
+    assert result.exit_code == 2
+    assert f"{key}: " in result.stderr and "power above 12" in result.stderr
 
 
 def test_zero_fits_any_unit_and_other_numbers_are_pure():
