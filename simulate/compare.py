@@ -62,10 +62,14 @@ def compare(
     both = np.isfinite(value_a) & np.isfinite(value_b)
     with np.errstate(all="ignore"):
         ratio = value_b[both] / value_a[both]
+    # the same draws in both: same distribution, in the same unit, drawn the same way (a
+    # correlated or joint assumption is drawn through its uniforms, an independent one not)
     shared = sorted(
         name
         for name in set(a.sampled) & set(b.sampled)
         if a.assumptions[name].distribution.summary == b.assumptions[name].distribution.summary
+        and a.unit(name) == b.unit(name)
+        and a.dependence.signature(name) == b.dependence.signature(name)
     )
     ratio_summary = summarize_values(ratio, percentiles)
     return {

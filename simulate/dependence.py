@@ -134,6 +134,24 @@ class Dependence:
     def copula_names(self) -> set[str]:
         return {name for c in self.copulas for name in c.names}
 
+    @property
+    def drawn_together(self) -> set[str]:
+        """Every assumption not drawn on its own: copula members and joint-table members."""
+        return self.copula_names | {name for t in self.tables for name in t.names}
+
+    def signature(self, name: str) -> tuple | None:
+        """How ``name`` is drawn, comparable across scenarios (``None``: independently).
+
+        Two scenarios draw an assumption alike only if their signatures are equal.
+        """
+        for copula in self.copulas:
+            if name in copula.names:
+                return ("copula", copula.names, copula.correlation.tobytes())
+        for table in self.tables:
+            if name in table.names:
+                return ("table", table.label, table.names, table.rows.tobytes())
+        return None
+
     def values(
         self, distributions: Mapping[str, Distribution], uniforms: Mapping[str, np.ndarray]
     ) -> dict[str, np.ndarray]:
@@ -179,9 +197,11 @@ def copula_group(names: Sequence[str], correlation: np.ndarray) -> CopulaGroup:
         raise DependenceError(
             f"not positive semi-definite (smallest eigenvalue {values.min():.3g})"
         )
-    try:  # Cholesky: unique, so the same on every machine
+    try:  # Cholesky where it exists: unique, so the same draws on every machine
         factor = np.linalg.cholesky(matrix)
-    except np.linalg.LinAlgError:  # singular (ρ = ±1): A = V·√Λ serves too
+    except np.linalg.LinAlgError:  # singular (ρ = ±1): A = V·√Λ serves, though its
+        # eigenvectors' signs, and so the draws (not their distribution), may differ
+        # between LAPACK builds
         factor = vectors * np.sqrt(np.clip(values, 0.0, None))
     return CopulaGroup(names=tuple(names), correlation=matrix, factor=factor)
 

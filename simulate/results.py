@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from simulate import __version__, units
+from simulate import __version__
 from simulate.engine import Draws
 from simulate.errors import PriorsError
 from simulate.sampling import BLOCK_SIZE
 from simulate.spec import Scenario
-from simulate.thresholds import Threshold
+from simulate.thresholds import Threshold, threshold_factor
 
 _COMPARE = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
 
@@ -126,7 +126,7 @@ def summarize(
                     f"'{name}' is not a quantity of {scenario.name}; "
                     f"known: {', '.join(sorted(known))}",
                 )
-        threshold_factor(scenario, threshold)
+        threshold_factor(threshold, scenario.unit)
     head: dict[str, Any] = {"scenario": scenario.name}
     if draws.method == "point":
         head["mode"] = "point"
@@ -143,7 +143,7 @@ def summarize(
         mine = [t for t in thresholds if t.name == name]
         # a quantity compared with another is compared in its own unit
         references = {
-            t.value: known[t.value] * threshold_factor(scenario, t)
+            t.value: known[t.value] * threshold_factor(t, scenario.unit)
             for t in mine
             if isinstance(t.value, str)
         }
@@ -161,24 +161,6 @@ def summarize(
             entries = [one(item) for item in items]
         head[section] = dict(zip((name for name, _ in items), entries, strict=True))
     return head
-
-
-def threshold_factor(scenario: Scenario, threshold: Threshold, key: str = "--threshold") -> float:
-    """The factor that brings the quantity a threshold compares against into the unit of the
-    quantity it is about (1 for a number); a :class:`PriorsError` if they measure different
-    things."""
-    if not isinstance(threshold.value, str):
-        return 1.0
-    unit, other = scenario.unit(threshold.name), scenario.unit(threshold.value)
-    try:
-        return units.conversion_factor(other, unit)
-    except units.UnitError:
-        raise PriorsError(
-            None if key == "--threshold" else scenario.path,
-            key,
-            f"{threshold} compares {threshold.name} in {unit} with {threshold.value} in "
-            f"{other}: they measure different things",
-        ) from None
 
 
 def nonfinite_report(summary: dict[str, Any]) -> list[str]:

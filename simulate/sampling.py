@@ -59,9 +59,7 @@ class Sampler:
         self.method = method
         self.dependence = dependence or Dependence()
         self.keys = self.dependence.uniform_keys(list(self.distributions))
-        self._joined = self.dependence.copula_names | {
-            name for table in self.dependence.tables for name in table.names
-        }
+        self._joined = self.dependence.drawn_together
         self._permutations: dict[str, np.ndarray] = {}
         if method == "lhs":
             # A Latin hypercube stratifies all draws at once, so each dimension needs one

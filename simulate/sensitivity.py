@@ -210,8 +210,7 @@ def _evaluate_design(
     sampled = {n: scenario.assumptions[n].distribution for n in scenario.sampled}
     fixed = {n: v for n, v in point_values(scenario).items() if n not in sampled}
     dependence = scenario.dependence
-    drawn_together = dependence.copula_names | {n for t in dependence.tables for n in t.names}
-    independent = [n for n in sampled if n not in drawn_together]
+    independent = [n for n in sampled if n not in dependence.drawn_together]
     joined = {n: d for n, d in sampled.items() if n in dependence.copula_names}
     collected = {output: np.empty(rows) for output in outputs}
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -22,7 +22,7 @@ from simulate.distributions import Distribution, DistributionError
 from simulate.errors import PriorsError
 from simulate.graph import GraphError, Step, plan
 from simulate.models import MODELS, Model, vocabulary
-from simulate.thresholds import Threshold, parse_threshold
+from simulate.thresholds import Threshold, parse_threshold, threshold_factor
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 2**20  # 1 MiB: far beyond any hand-written priors file
@@ -349,7 +349,9 @@ def _scenario(
         steps = plan(list(assumptions), {k: d.expression.names for k, d in derived.items()}, models)
     except GraphError as exc:
         section = "derived" if exc.name in derived else "assumptions"
-        raise PriorsError(file, f"{section}.{exc.name}", str(exc)) from None
+        key = f"{section}.{exc.name}"
+        key = next((f"joint.{j.label}.names" for j in sets if exc.name in j.names), key)
+        raise PriorsError(file, key, str(exc)) from None
     if not assumptions and not steps:
         raise PriorsError(
             file, "scenario", "nothing to simulate: no assumptions, derived quantities or models"
@@ -400,16 +402,7 @@ def _scenario(
         joint_sets=tuple(sets),
     )
     for threshold in parsed:
-        if isinstance(threshold.value, str) and not units.same_dimension(
-            scenario.unit(threshold.name), scenario.unit(threshold.value)
-        ):
-            raise PriorsError(
-                file,
-                "scenario.thresholds",
-                f"{threshold} compares {threshold.name} in {scenario.unit(threshold.name)} with "
-                f"{threshold.value} in {scenario.unit(threshold.value)}: they measure different "
-                "things",
-            )
+        threshold_factor(threshold, scenario.unit, file, "scenario.thresholds")
     return scenario
 
 

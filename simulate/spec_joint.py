@@ -176,6 +176,7 @@ def correlations(table: Any, file: str, sampled: set[str], joint_members: set[st
     if not isinstance(table, dict):
         raise PriorsError(file, "correlations", 'expected a table such as "a, b" = 0.5')
     pairs: list[tuple[str, str, float]] = []
+    keys: list[str] = []  # where each pair was declared: a pair's own key, or its matrix's
     for key, value in table.items():
         where = f"correlations.{key}"
         if isinstance(value, dict) and "rho" in value:  # a pair with its reasoning
@@ -188,7 +189,9 @@ def correlations(table: Any, file: str, sampled: set[str], joint_members: set[st
                 _string(value, text, file, where)
             value = value["rho"]
         elif isinstance(value, dict):
-            pairs += _matrix(value, file, where)
+            from_matrix = _matrix(value, file, where)
+            pairs += from_matrix
+            keys += [where] * len(from_matrix)
             continue
         names = [part.strip() for part in key.split(",")]
         if len(names) != 2 or not all(names):
@@ -196,9 +199,9 @@ def correlations(table: Any, file: str, sampled: set[str], joint_members: set[st
                 file, where, 'a pair is written "name_a, name_b" = ρ (or a table with a matrix)'
             )
         pairs.append((names[0], names[1], _rho(value, file, where)))
+        keys.append(where)
     seen: dict[frozenset[str], str] = {}
-    for a, b, _ in pairs:
-        where = f"correlations.{a}, {b}"
+    for (a, b, _), where in zip(pairs, keys, strict=True):
         if a == b:
             raise PriorsError(file, where, "an assumption is not correlated with itself")
         for name in (a, b):
@@ -215,7 +218,7 @@ def correlations(table: Any, file: str, sampled: set[str], joint_members: set[st
                 )
         pair = frozenset((a, b))
         if pair in seen:
-            raise PriorsError(file, where, f"this pair is declared twice (also as {seen[pair]})")
+            raise PriorsError(file, where, f"{a}, {b} is declared twice (also in {seen[pair]})")
         seen[pair] = where
     try:
         copulas = from_rank_pairs(pairs)
@@ -261,8 +264,7 @@ def _matrix(value: dict[str, Any], file: str, where: str) -> list[tuple[str, str
         (names[i], names[j], float(matrix[i][j]))
         for i in range(len(names))
         for j in range(i + 1, len(names))
-        if matrix[i][j] != 0
-    ]
+    ]  # zeros too: a matrix declares every pair of its names
 
 
 def _string(entry: dict[str, Any], key: str, file: str, where: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from simulate import units
 from simulate.errors import PriorsError
 
 _THRESHOLD = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(>=|<=|>|<)\s*(\S+)\s*$")
@@ -55,3 +57,27 @@ def parse_threshold(text: str, file: str | None = None, key: str = "--threshold"
     if not math.isfinite(value):
         raise PriorsError(file, key, f"expected a finite value, got {raw!r}")
     return Threshold(name, op, value)
+
+
+def threshold_factor(
+    threshold: Threshold,
+    unit_of: Callable[[str], str],
+    file: str | None = None,
+    key: str = "--threshold",
+) -> float:
+    """The factor that brings the quantity a threshold compares against into the unit of the
+    quantity it is about (1 for a number): ``savings_usd_per_month > budget_kusd_per_year``
+    compares in USD a month. A :class:`PriorsError` naming ``file`` and ``key`` if the two
+    measure different things."""
+    if not isinstance(threshold.value, str):
+        return 1.0
+    unit, other = unit_of(threshold.name), unit_of(threshold.value)
+    try:
+        return units.conversion_factor(other, unit)
+    except units.UnitError:
+        raise PriorsError(
+            file,
+            key,
+            f"{threshold} compares {threshold.name} in {unit} with {threshold.value} in "
+            f"{other}: they measure different things",
+        ) from None

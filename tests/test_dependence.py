@@ -133,6 +133,16 @@ def test_same_seed_same_numbers_whatever_chunks_and_workers(priors_file, method)
             "correlations.m.matrix",
             "diagonal",
         ),
+        (  # a matrix's errors name the matrix, not a pair key that is not in the file
+            'm = { names = ["price", "flat"], matrix = [[1, 0.5], [0.5, 1]] }',
+            "correlations.m",
+            "'flat' is not a sampled assumption",
+        ),
+        (  # a zero in a matrix is a declaration too: it conflicts with a pair
+            'm = { names = ["price", "hours"], matrix = [[1, 0], [0, 1]] }\n"price, hours" = 0.7',
+            "correlations.price, hours",
+            "declared twice (also in correlations.m)",
+        ),
     ],
 )
 def test_bad_correlations_are_refused_by_key(priors_file, invoke, correlations, key, message):
@@ -296,6 +306,12 @@ def test_multivariate_normal_gives_its_mean_and_covariance(priors_file):
             "joint set",
         ),
         ('[joint.fit]\ntable = "bad.csv"', "joint.fit.table", "'x' is not a number"),
+        (
+            'models = ["api_workload"]\n[joint.fit]\nnames = ["request_cost_usd", '
+            '"b"]\nmultivariate_normal = { mean = [0, 0], covariance = [[1, 0], [0, 1]] }',
+            "joint.fit.names",
+            "provided twice",
+        ),
     ],
 )
 def test_bad_joint_sets_are_refused_by_key(priors_file, invoke, joint, key, message):
@@ -373,6 +389,8 @@ def test_compare_and_report_work_with_correlated_assumptions(priors_file, invoke
     # same marginals, so the medians agree; the correlated product has the wider tails
     assert data["b"]["p50"] == pytest.approx(data["a"]["p50"], rel=0.03)
     assert data["b"]["p95"] > 1.1 * data["a"]["p95"]
+    # price and hours are drawn through the copula in one file only: not the same draws
+    assert data["shared_assumptions"] == ["margin", "mfu"]
     out = tmp_path / "report" / "correlated.md"
     result = invoke("report", correlated, "--draws", "5000", "--sobol-samples", "256", "--out", out)
     assert result.exit_code == 0, result.stderr
@@ -397,3 +415,13 @@ def test_a_joint_table_is_part_of_the_scenario_hash(priors_file):
     before = simulate.load(path).sha256
     table.write_text(TABLE.replace("1001", "1001.5"))
     assert simulate.load(path).sha256 != before
+
+
+def test_an_assumption_in_another_unit_is_not_shared_in_compare(priors_file, invoke):
+    text = '[scenario]\nname = "{0}"\n[assumptions]\nx = {{ uniform = [1, 3], unit = "{1}" }}\n'
+    text += '[derived]\ny = {{ expr = "x", unit = "USD/hour" }}\n'
+    a = priors_file(text.format("a", "USD/hour"), "a.toml")
+    b = priors_file(text.format("b", "USD/month"), "b.toml")
+    result = invoke("compare", a, b, "--output", "y", "--draws", "1000", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["shared_assumptions"] == []
