@@ -5,7 +5,8 @@ the MFU is between 0.30 and 0.55" is ``beta = [0.30, 0.55]``. Every distribution
 directly from a numpy Generator (Monte Carlo) and map uniforms through its inverse CDF (Latin
 hypercube, Sobol). Shapes come from scipy.stats; only the interval-to-parameter solving is ours.
 
-Numbers reaching :func:`build` are already in the quantity's canonical unit.
+Numbers reaching :func:`build` are in the unit the quantity is kept in (its declared unit;
+``factor`` can rescale the declaration).
 """
 
 from __future__ import annotations
@@ -266,9 +267,9 @@ def _build(
 ) -> Distribution:
     """Build a distribution from a priors-file declaration.
 
-    ``value`` is what follows the family key, in the declared unit; ``factor`` converts the
-    declared unit to the canonical one, and ``point``, ``minimum`` and ``maximum`` are
-    already canonical.
+    ``value`` is what follows the family key; ``factor`` multiplies its numbers (1 when the
+    quantity is kept in the unit it was declared in, as :mod:`simulate.spec` does), and
+    ``point``, ``minimum`` and ``maximum`` are already in the resulting unit.
     """
     if family not in FAMILIES:
         raise DistributionError(f"unknown distribution {family!r}; expected one of {FAMILIES}")

@@ -8,6 +8,7 @@ Non-finite draws are never summarised silently: they are counted, reported, and 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -224,6 +225,13 @@ def to_dataset(scenario: Scenario, draws: Draws) -> Any:
             "priors_file": scenario.path,
             "priors_sha256": scenario.sha256,
             "block_size": BLOCK_SIZE,
+            # how assumptions were drawn together (the tables' bytes are in the sha256)
+            "rank_correlations": json.dumps(
+                [[a, b, rho] for a, b, rho in scenario.dependence.declared]
+            ),
+            "joint_sets": json.dumps(
+                {j.label: {"names": list(j.names), "from": j.detail} for j in scenario.joint_sets}
+            ),
         },
     )
 

@@ -1,7 +1,9 @@
 """Priors file → validated :class:`Scenario`. The only module that reads TOML.
 
 Everything a later step relies on is checked here, once: distribution keys and numbers, units
-(converted to canonical), expressions (whitelisted), model names, and the dependency graph.
+(each quantity kept in its declared unit, checked against the unit a model reads it in and
+carried through every expression), expressions (whitelisted), correlations and joint sets,
+model names, and the dependency graph.
 Every problem is a :class:`~simulate.errors.PriorsError` naming the file and the key.
 """
 
@@ -458,7 +460,7 @@ def _units(
                 entry.file,
                 key,
                 f"the expression gives {inferred} ({units.dimension(typed.unit)}), but {origin} "
-                f"({units.dimension(target)}){_hint(unit, typed.unit)}",
+                f"({units.dimension(target)}){units.hint(unit, typed.unit)}",
             )
         factor = units.conversion_factor(typed.unit, target)
         if _looks_hand_converted(typed.constants, factor):
@@ -500,19 +502,6 @@ def _looks_hand_converted(constants: tuple[float, ...], factor: float) -> bool:
 def _is_power_of_ten(x: float) -> bool:
     exponent = math.log10(x) if x > 0 and math.isfinite(x) else 0.5
     return math.isclose(exponent, round(exponent), abs_tol=1e-9)
-
-
-def _hint(wanted: str, got: str | Any) -> str:
-    """A suggestion for the mistakes people make with per-token prices and bytes."""
-    try:
-        have, need = units.dimension(got), units.dimension(wanted)
-    except units.UnitError:
-        return ""
-    if need == "[currency] / [token]" and have == "[currency]":
-        return '; a price per token is in "USD/ktoken" (per 1,000 tokens) or "USD/Mtoken"'
-    if need == "[information] / [parameter]" and have == "[information]":
-        return '; bytes per parameter are in "B/parameter"'
-    return ""
 
 
 def _with_included(
@@ -605,20 +594,18 @@ def _unit(entry: dict[str, Any], file: str, key: str, expected: str | None) -> s
         if expected is not None:
             units.conversion_factor(declared, expected)
     except units.UnitError as exc:
-        hint = _hint(expected, declared) if expected is not None else ""
+        hint = units.hint(expected, declared) if expected is not None else ""
         raise PriorsError(file, f"{key}.unit", f"{exc}{hint}") from None
     return declared
 
 
-def _optional_number(
-    entry: dict[str, Any], name: str, file: str, key: str, factor: float
-) -> float | None:
+def _optional_number(entry: dict[str, Any], name: str, file: str, key: str) -> float | None:
     if name not in entry:
         return None
     value = distributions.finite_number(entry[name])
     if value is None:
         raise PriorsError(file, f"{key}.{name}", f"expected a finite number, got {entry[name]!r}")
-    return value * factor
+    return value
 
 
 def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> Assumption:
@@ -656,15 +643,15 @@ def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> 
     for text_key in ("source", "description"):
         if text_key in entry and not isinstance(entry[text_key], str):
             raise PriorsError(file, f"{key}.{text_key}", "expected a string")
-    interval = _optional_number(entry, "interval", file, key, 1.0)
+    interval = _optional_number(entry, "interval", file, key)
     try:
         distribution = distributions.build(
             family,
             entry[family],
             interval=interval,
-            point=_optional_number(entry, "point", file, key, 1.0),
-            minimum=_optional_number(entry, "min", file, key, 1.0),
-            maximum=_optional_number(entry, "max", file, key, 1.0),
+            point=_optional_number(entry, "point", file, key),
+            minimum=_optional_number(entry, "min", file, key),
+            maximum=_optional_number(entry, "max", file, key),
         )
     except DistributionError as exc:
         raise PriorsError(file, f"{key}.{exc.key or family}", str(exc)) from None

@@ -396,5 +396,6 @@ def _units(
             if name in expected:
                 units.conversion_factor(unit, expected[name])
         except units.UnitError as exc:
-            raise PriorsError(file, f"{where}.units", f"{name}: {exc}") from None
+            hint = units.hint(expected[name], unit) if name in expected else ""
+            raise PriorsError(file, f"{where}.units", f"{name}: {exc}{hint}") from None
     return declared

@@ -141,3 +141,16 @@ def conversion_factor(from_unit: str | Any, to_unit: str | Any) -> float:
 
 def _name(unit: str | Any) -> str:
     return repr(unit) if isinstance(unit, str) else repr(text(unit))
+
+
+def hint(wanted: str, got: str | Any) -> str:
+    """A suggestion for the mistakes people make with per-token prices and bytes ("" if none)."""
+    try:
+        have, need = dimension(got), dimension(wanted)
+    except UnitError:
+        return ""
+    if need == "[currency] / [token]" and have == "[currency]":
+        return '; a price per token is in "USD/ktoken" (per 1,000 tokens) or "USD/Mtoken"'
+    if need == "[information] / [parameter]" and have == "[information]":
+        return '; bytes per parameter are in "B/parameter"'
+    return ""

@@ -425,3 +425,20 @@ def test_an_assumption_in_another_unit_is_not_shared_in_compare(priors_file, inv
     result = invoke("compare", a, b, "--output", "y", "--draws", "1000", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["shared_assumptions"] == []
+
+
+def test_the_netcdf_file_records_how_assumptions_were_drawn_together(priors_file, tmp_path):
+    import xarray as xr
+
+    priors_file(TABLE, "fits.csv")
+    scenario = simulate.load(priors_file(CORRELATED + JOINT_TABLE_TEXT))
+    path = simulate.write_netcdf(
+        simulate.to_dataset(scenario, simulate.run(scenario, 1000, seed=1)), tmp_path / "c.nc"
+    )
+    with xr.open_dataset(path) as dataset:
+        assert json.loads(dataset.attrs["rank_correlations"]) == [
+            ["price", "hours", 0.6],
+            ["mfu", "margin", -0.45],
+        ]
+        joint = json.loads(dataset.attrs["joint_sets"])
+        assert joint == {"fit": {"names": ["alpha", "scale"], "from": "fits.csv (20 rows)"}}
