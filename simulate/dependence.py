@@ -102,7 +102,8 @@ class Dependence:
             f"Inputs drawn together: {'; '.join(groups)}. Each group is one factor in the Sobol "
             "indices (group indices: independence is assumed only between groups, where it "
             "holds); Spearman's ρ credits correlated inputs with each other's effect; the "
-            "tornado moves one assumption at a time along its own distribution."
+            "tornado moves one assumption at a time along its own distribution, and a joint "
+            "set from a table as one row (the rows at the output's P10 and P90)."
         )
 
     def uniform_keys(self, sampled: Sequence[str]) -> list[str]:

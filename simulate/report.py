@@ -297,6 +297,9 @@ def _tornado_figure(
             axes.barh(y, value - base, left=base, color=colour, height=0.6)
     labels = []
     for row in rows:
+        if "joint" in row:  # a joint set moves as one row of its table
+            labels.append(_tex_safe(f"{row['input']} (joint set)\nrows at P10 – P90 of {name}"))
+            continue
         assumption = scenario.assumptions[row["input"]]
         lo, hi = assumption.distribution.ppf(np.array([0.1, 0.9]))
         labels.append(

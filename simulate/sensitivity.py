@@ -50,9 +50,14 @@ def tornado(
     """For each output, one row per sampled assumption, sorted by swing (largest first).
 
     ``low`` / ``high`` are the output with that assumption at its ``swing[0]`` / ``swing[1]``
-    percentile and every other assumption at its point value.
+    percentile and every other assumption at its point value. A joint set drawn from a table
+    moves as one coherent row (its members alone would make sets the data never gave): the
+    output is evaluated on every row, and ``low`` / ``high`` are its ``swing`` percentiles over
+    the rows; such a row of the result names the set and lists its ``joint`` members.
     """
-    sampled = scenario.sampled
+    tables = scenario.dependence.tables
+    in_table = {name for table in tables for name in table.names}
+    sampled = [name for name in scenario.sampled if name not in in_table]
     base = point_values(scenario)
     count = 2 * len(sampled)
     inputs = {name: np.full(count, float(value)) for name, value in base.items()}
@@ -61,6 +66,12 @@ def tornado(
         inputs[name][2 * i] = low
         inputs[name][2 * i + 1] = high
     values = evaluate(scenario, inputs) if count else {}
+    by_table = []
+    for table in tables:
+        rows = table.rows.shape[0]
+        table_inputs = {name: np.full(rows, float(value)) for name, value in base.items()}
+        table_inputs.update({name: table.rows[:, j] for j, name in enumerate(table.names)})
+        by_table.append((table, evaluate(scenario, table_inputs)))
     result = {}
     for output in outputs:
         column = np.broadcast_to(values[output], (count,)) if count else np.empty(0)
@@ -73,6 +84,18 @@ def tornado(
             }
             for i, name in enumerate(sampled)
         ]
+        for table, table_values in by_table:
+            spread = np.broadcast_to(table_values[output], (table.rows.shape[0],))
+            low, high = (float(v) for v in np.percentile(spread, swing))
+            rows.append(
+                {
+                    "input": table.label,
+                    "low": low,
+                    "high": high,
+                    "swing": abs(high - low),
+                    "joint": list(table.names),
+                }
+            )
         result[output] = sorted(rows, key=lambda row: -row["swing"])
     return result
 

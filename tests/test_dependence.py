@@ -442,3 +442,19 @@ def test_the_netcdf_file_records_how_assumptions_were_drawn_together(priors_file
         ]
         joint = json.loads(dataset.attrs["joint_sets"])
         assert joint == {"fit": {"names": ["alpha", "scale"], "from": "fits.csv (20 rows)"}}
+
+
+def test_the_tornado_moves_a_joint_set_as_one_row():
+    from tests.conftest import PRIORS
+
+    scenario = simulate.load(PRIORS / "chinchilla-compute-optimal.toml")
+    (row,) = sensitivity.tornado(scenario, ["optimal_params"])["optimal_params"]
+    assert row["input"] == "loss_fit"
+    assert row["joint"] == ["loss_e", "loss_a", "loss_b", "loss_alpha", "loss_beta"]
+    # every row is one refit: P10 and P90 over the rows lie inside the joint run's spread,
+    # where moving loss_beta alone to its P90 would give about 2e11 parameters
+    draws = simulate.run(scenario, 100_000, seed=2).outputs["optimal_params"]
+    p5, p95 = np.percentile(draws, [5, 95])
+    assert p5 < row["low"] < row["high"] < p95
+    assert row["low"] == pytest.approx(np.percentile(draws, 10), rel=0.03)
+    assert row["high"] == pytest.approx(np.percentile(draws, 90), rel=0.03)
