@@ -119,6 +119,25 @@ def _scenario(path: str) -> Any:
     return scenario
 
 
+def _check_memory(
+    scenarios: list[Any], draws: int, method: str = "mc", rows: int = 0, option: str = "--draws"
+) -> None:
+    """Refuse, before sampling, a run that cannot fit in the memory this machine has free."""
+    from simulate import engine
+
+    needed = sum(engine.bytes_needed(s, draws, method, rows) for s in scenarios)
+    what = f"a Sobol design of {rows:,} evaluations" if rows else f"{draws:,} draws"
+    available = engine.bytes_available()
+    if available is not None and needed > 0.8 * available:
+        raise PriorsError(
+            None,
+            option,
+            f"{what} would need about {needed / 2**30:,.1f} GiB of memory (every value of "
+            f"every quantity is kept), but {available / 2**30:,.1f} GiB is available; "
+            f"use a smaller {option}",
+        )
+
+
 def _thresholds(scenario: Any, from_options: list[Any]) -> list[Any]:
     """The scenario's own thresholds, then the command line's (without repeats)."""
     combined = list(scenario.thresholds)
@@ -249,6 +268,8 @@ def run(
         )
     scenario = _scenario(file)
     parsed_thresholds = _thresholds(scenario, from_options)
+    if not point:
+        _check_memory([scenario], draws, method)
     if point:
         draws_result = engine.run_point(scenario)
     else:
@@ -359,9 +380,11 @@ def compare(
     from simulate import compare as comparing
     from simulate import formatting
 
+    scenario_a, scenario_b = _scenario(file_a), _scenario(file_b)
+    _check_memory([scenario_a, scenario_b], draws, method)
     result = comparing.compare(
-        _scenario(file_a),
-        _scenario(file_b),
+        scenario_a,
+        scenario_b,
         output,
         draws,
         seed,
@@ -467,7 +490,13 @@ def sensitivity(
             f"(e.g. {1 << draws.bit_length():,})",
             err=True,
         )
-    result = analysis.analyze(_scenario(file), output, chosen, draws, seed, swing, workers)
+    scenario = _scenario(file)
+    if "spearman" in chosen:
+        _check_memory([scenario], draws)
+    if "sobol" in chosen:
+        factors = len(scenario.dependence.factors(scenario.sampled))
+        _check_memory([scenario], 1, rows=draws * (factors + 2))
+    result = analysis.analyze(scenario, output, chosen, draws, seed, swing, workers)
     rendered = {
         "table": formatting.sensitivity_table,
         "json": formatting.to_json,
@@ -531,6 +560,9 @@ def report(
     from_options = [parse_threshold(t) for t in thresholds]
     scenario = _scenario(file)
     parsed = _thresholds(scenario, from_options)
+    _check_memory([scenario], draws)
+    factors = len(scenario.dependence.factors(scenario.sampled))
+    _check_memory([scenario], 1, rows=sobol_samples * (factors + 2), option="--sobol-samples")
     target = out or f"results/{scenario.name}.md"
     command = ["simulate", "report", file, "--draws", str(draws), "--seed", str(seed)]
     for threshold in thresholds:

@@ -8,6 +8,7 @@ arrays allocated once, so memory is the results themselves plus one chunk of tem
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -147,3 +148,34 @@ def achieved_correlations(
         (a, b, rho, float(stats.spearmanr(values[a], values[b]).statistic))
         for a, b, rho in declared
     ]
+
+
+def bytes_needed(scenario: Scenario, draws: int, method: str = "mc", rows: int = 0) -> int:
+    """Memory a run of ``draws`` keeps, estimated before anything is allocated.
+
+    Every sampled assumption and every output is kept as ``draws`` float64 values; the summary
+    sorts one copy at a time; a chunk of temporaries comes on top; Latin hypercube keeps one
+    permutation of all draws per uniform stream. ``rows`` adds a Sobol design's evaluations
+    (its uniforms and outputs) for sensitivity.
+    """
+    keys = len(scenario.dependence.uniform_keys(scenario.sampled))
+    kept = len(scenario.sampled) + len(scenario.outputs)
+    per_draw = 8 * (kept + 1) + (8 * keys if method == "lhs" else 0)
+    chunk = 8 * min(draws, DEFAULT_CHUNK_SIZE) * (kept + len(scenario.steps) + 4)
+    design = 8 * rows * (keys + len(scenario.outputs) + 2)
+    return per_draw * draws + chunk + design
+
+
+def bytes_available() -> int | None:
+    """Memory the system can give without swapping (Linux ``MemAvailable``), if known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None

@@ -128,3 +128,49 @@ def test_a_long_chain_of_includes_is_refused_not_a_recursion_error(priors_file, 
     result = invoke("check", priors_file('[scenario]\ninclude = ["c0.toml"]\n[assumptions]\ny=1\n'))
     assert result.exit_code == 2
     assert "scenario.include: includes nest more than 16 files deep" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "priors/gpt3-training.toml", "--draws", "1e9"),
+        ("run", "priors/gpt3-training.toml", "--draws", "99999999999999999999999"),
+        ("run", "priors/gpt3-training.toml", "--draws", "1e12", "--method", "lhs"),
+        (
+            "compare",
+            "priors/gpt3-training-owned-v100.toml",
+            "priors/gpt3-training-owned-h100.toml",
+            "-o",
+            "training_cost_usd",
+            "--draws",
+            "1e9",
+        ),
+        ("sensitivity", "priors/search-two-stage.toml", "-o", "query_cost_usd", "--draws", "2e9"),
+        ("report", "priors/search-two-stage.toml", "--draws", "1e10"),
+        ("report", "priors/search-two-stage.toml", "--sobol-samples", "1e10"),
+    ],
+)
+def test_runs_too_large_for_memory_are_refused_up_front(invoke, monkeypatch, args):
+    from simulate import engine
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(engine, "bytes_available", lambda: 24 * 2**30)  # this machine's size
+    result = invoke(*args)
+    assert result.exit_code == 2
+    option = "--sobol-samples" if "--sobol-samples" in args else "--draws"
+    assert f"error: {option}: " in result.stderr
+    assert "GiB of memory" in result.stderr and "24.0 GiB is available" in result.stderr
+
+
+def test_the_memory_estimate_grows_with_draws_and_lhs():
+    import simulate
+    from simulate.engine import bytes_needed
+    from tests.conftest import PRIORS
+
+    scenario = simulate.load(PRIORS / "gpt3-training.toml")
+    # 2 sampled assumptions and 4 outputs, 8 bytes each, plus one sort copy: 56 bytes a draw
+    per_draw = (bytes_needed(scenario, 2 * 10**8) - bytes_needed(scenario, 10**8)) / 10**8
+    assert per_draw == 56
+    lhs = (bytes_needed(scenario, 2 * 10**8, "lhs") - bytes_needed(scenario, 10**8, "lhs")) / 1e8
+    assert lhs == 56 + 16  # one permutation per sampled assumption
