@@ -25,7 +25,18 @@ def number(x: Any) -> str:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, allow_nan=False, default=str)
+    """Strict JSON: a number that is not finite is written as null (never NaN or Infinity)."""
+    return json.dumps(_finite(data), indent=2, allow_nan=False, default=str)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(value) for value in data]
+    return data
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -42,7 +53,7 @@ def _statistics(summary: dict[str, Any]) -> list[str]:
     """The statistic keys of a summary entry, in order (mean, sd, p…, hdi_90)."""
     for section in ("outputs", "inputs"):
         for entry in summary.get(section, {}).values():
-            return [k for k in entry if k not in ("unit", "thresholds", "nonfinite")]
+            return [k for k in entry if k not in ("unit", "thresholds", "nonfinite", "overflow")]
     return []
 
 

@@ -94,8 +94,13 @@ def summarize_values(
     else:
         ordered = np.sort(values)
         constant = ordered[0] == ordered[-1]  # rounding would blur a constant's mean and sd
-        summary["mean"] = float(ordered[0]) if constant else float(np.mean(ordered))
-        summary["sd"] = 0.0 if constant else float(np.std(ordered, ddof=1))
+        with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 overflow
+            summary["mean"] = float(ordered[0]) if constant else float(np.mean(ordered))
+            summary["sd"] = 0.0 if constant else float(np.std(ordered, ddof=1))
+        overflow = [k for k in ("mean", "sd") if not math.isfinite(summary[k])]
+        if overflow:
+            summary.update(dict.fromkeys(overflow))
+            summary["overflow"] = overflow
         for q, v in zip(percentiles, percentiles_of_sorted(ordered, percentiles), strict=True):
             summary[percentile_key(q)] = v
         summary["hdi_90"] = list(hdi_of_sorted(ordered))
@@ -165,10 +170,15 @@ def summarize(
 
 
 def nonfinite_report(summary: dict[str, Any]) -> list[str]:
-    """One warning line per quantity with non-finite draws."""
+    """One warning line per quantity with non-finite draws or statistics that overflow."""
     lines = []
     for section in ("outputs", "inputs"):
         for name, entry in summary.get(section, {}).items():
+            if entry.get("overflow"):
+                lines.append(
+                    f"warning: the {' and '.join(entry['overflow'])} of {name} overflow a float "
+                    "(its values reach about 1e308); they are left out (null in JSON)"
+                )
             count = entry.get("nonfinite")
             if count:
                 lines.append(

@@ -174,3 +174,26 @@ def test_the_memory_estimate_grows_with_draws_and_lhs():
     assert per_draw == 56
     lhs = (bytes_needed(scenario, 2 * 10**8, "lhs") - bytes_needed(scenario, 10**8, "lhs")) / 1e8
     assert lhs == 56 + 16  # one permutation per sampled assumption
+
+
+@pytest.mark.parametrize("command", ["run", "sensitivity"])
+def test_values_near_the_float_limit_still_give_strict_json(priors_file, invoke, command):
+    import json
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    text = HEAD + '[assumptions]\nx = { uniform = [1, 1e308] }\n[derived]\ny = "x * 10"\n'
+    args = ["--draws", "1000", "--format", "json"]
+    if command == "sensitivity":
+        args += ["-o", "y", "--method", "tornado"]
+    result = invoke(command, priors_file(text), *args)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout, parse_constant=refuse)
+    if command == "run":
+        entry = data["outputs"]["y"]
+        assert entry["mean"] is None and entry["overflow"] == ["mean", "sd"]
+        assert entry["nonfinite"] > 0 and entry["p5"] > 1e306
+        assert "overflow a float" in result.stderr and "RuntimeWarning" not in result.stderr
+    else:
+        assert data["tornado"][0]["high"] is None  # 10 × 9e307 is not a float
