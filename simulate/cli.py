@@ -138,6 +138,26 @@ def _check_memory(
         )
 
 
+def _check_out(*paths: str | None) -> None:
+    """Refuse, before any work, an --out path that cannot be written."""
+    from simulate.results import unwritable_reason
+
+    for path in paths:
+        if path is None:
+            continue
+        reason = unwritable_reason(path)
+        if reason:
+            raise PriorsError(None, "--out", reason)
+
+
+def _writing(out: str, write: Any) -> Any:
+    """Call ``write()``, turning what the file system refuses into exit 2 naming --out."""
+    try:
+        return write()
+    except OSError as exc:
+        raise PriorsError(None, "--out", f"cannot write {out}: {exc.strerror or exc}") from None
+
+
 def _thresholds(scenario: Any, from_options: list[Any]) -> list[Any]:
     """The scenario's own thresholds, then the command line's (without repeats)."""
     combined = list(scenario.thresholds)
@@ -261,11 +281,12 @@ def run(
     from simulate import engine, formatting, results
 
     from_options = [parse_threshold(t) for t in thresholds]
-    suffix = Path(out).suffix.lower() if out else None
-    if suffix not in (None, ".nc", ".json", ".csv"):
+    suffix = Path(out).suffix.lower() if out is not None else None
+    if out is not None and suffix not in (".nc", ".json", ".csv"):
         raise PriorsError(
             None, "--out", f"expected a path ending in .nc, .json or .csv, got {out!r}"
         )
+    _check_out(out)
     scenario = _scenario(file)
     parsed_thresholds = _thresholds(scenario, from_options)
     if not point:
@@ -302,10 +323,11 @@ def run(
     }
     _emit(rendered[output_format](summary))
     if suffix == ".nc":
-        results.write_netcdf(results.to_dataset(scenario, draws_result), out)
+        dataset = results.to_dataset(scenario, draws_result)
+        _writing(out, lambda: results.write_netcdf(dataset, out))
     elif suffix is not None:
         text = rendered[suffix[1:]](summary)
-        results.write_text(text if text.endswith("\n") else text + "\n", out)
+        _writing(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
     if out and not quiet:
         click.echo(f"wrote {out}", err=True)
 
@@ -481,9 +503,10 @@ def sensitivity(
     chosen = (
         analysis.METHODS if "all" in methods else tuple(m for m in analysis.METHODS if m in methods)
     )
-    suffix = Path(out).suffix.lower() if out else None
-    if suffix not in (None, ".json", ".csv"):
+    suffix = Path(out).suffix.lower() if out is not None else None
+    if out is not None and suffix not in (".json", ".csv"):
         raise PriorsError(None, "--out", f"expected a path ending in .json or .csv, got {out!r}")
+    _check_out(out)
     if "sobol" in chosen and draws & (draws - 1):
         click.echo(
             f"note: Sobol designs are balanced for a power of 2; {draws:,} is not "
@@ -505,7 +528,7 @@ def sensitivity(
     _emit(rendered[output_format](result))
     if suffix:
         text = rendered[suffix[1:]](result)
-        results.write_text(text if text.endswith("\n") else text + "\n", out)
+        _writing(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
 
 
 @cli.command()
@@ -563,13 +586,22 @@ def report(
     _check_memory([scenario], draws)
     factors = len(scenario.dependence.factors(scenario.sampled))
     _check_memory([scenario], 1, rows=sobol_samples * (factors + 2), option="--sobol-samples")
-    target = out or f"results/{scenario.name}.md"
+    target = out if out is not None else f"results/{scenario.name}.md"
+    if Path(target).suffix.lower() != ".md":
+        raise PriorsError(None, "--out", f"expected a path ending in .md, got {target!r}")
+    # the longest figure name must fit too: NAME-OUTPUT-distribution.png beside it
+    longest = max(reporting.key_outputs(scenario) or [""], key=len)
+    figure = Path(target).with_name(f"{Path(target).stem}-{longest}-distribution.png")
+    _check_out(target, str(figure))
     command = ["simulate", "report", file, "--draws", str(draws), "--seed", str(seed)]
     for threshold in thresholds:
         command += ["--threshold", threshold]
     command += ["--sobol-samples", str(sobol_samples), "--out", target]
-    written = reporting.write_report(
-        scenario, target, draws, seed, parsed, sobol_samples, shlex.join(command)
+    written = _writing(
+        target,
+        lambda: reporting.write_report(
+            scenario, target, draws, seed, parsed, sobol_samples, shlex.join(command)
+        ),
     )
     click.echo(f"wrote {written.markdown} and {len(written.figures)} figures", err=True)
 

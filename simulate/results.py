@@ -246,6 +246,34 @@ def to_dataset(scenario: Scenario, draws: Draws) -> Any:
     )
 
 
+def unwritable_reason(path: str | Path) -> str | None:
+    """Why ``path`` cannot be written as a regular file (``None`` if it can), found before a
+    run spends minutes: an empty name, a name too long, a parent that is a file or cannot be
+    created or written, or something that is not a regular file already at ``path``."""
+    if not str(path).strip():
+        return "expected a file name, got an empty one"
+    path = Path(path)
+    try:
+        limit = os.pathconf(path.parent if path.parent.exists() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if len(path.name.encode()) > limit:
+        return f"the file name is longer than {limit} bytes"
+    try:
+        if path.exists() and not path.is_file():
+            return f"{path} exists and is not a regular file; it will not be replaced"
+        ancestor = path.parent
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            return f"{ancestor} is a file, so it cannot hold {path}"
+    except OSError as exc:
+        return f"cannot use {path}: {exc.strerror}"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"cannot write in {ancestor} (permission denied)"
+    return None
+
+
 def _write_atomically(path: str | Path, write: Callable[[str], None]) -> Path:
     """Call ``write(temporary)`` on a file beside ``path``, then rename it into place."""
     path = Path(path)

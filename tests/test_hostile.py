@@ -197,3 +197,42 @@ def test_values_near_the_float_limit_still_give_strict_json(priors_file, invoke,
         assert "overflow a float" in result.stderr and "RuntimeWarning" not in result.stderr
     else:
         assert data["tornado"][0]["high"] is None  # 10 × 9e307 is not a float
+
+
+def _out_cases(folder, suffix):
+    import os
+
+    folder.mkdir()
+    (folder / "a-file").write_text("x")
+    os.mkfifo(folder / f"fifo{suffix}")
+    (folder / f"dir{suffix}").mkdir()
+    return [
+        (folder / "a-file" / f"x{suffix}", "is a file, so it cannot hold"),
+        ("", "expected a path ending in"),
+        (folder / ("a" * 300 + suffix), "longer than"),
+        (folder / f"fifo{suffix}", "not a regular file"),
+        (folder / f"dir{suffix}", "is a directory"),
+        (f"/proc/x{suffix}", f"cannot write /proc/x{suffix}"),
+    ]
+
+
+@pytest.mark.parametrize("command", ["run", "sensitivity", "report"])
+def test_unusable_out_paths_exit_2_naming_out(invoke, tmp_path, command):
+    from tests.conftest import PRIORS
+
+    scenario = PRIORS / "gpt3-training.toml"
+    suffix = ".md" if command == "report" else ".json"
+    folder = tmp_path / "out"
+    for out, message in _out_cases(folder, suffix):
+        if command == "report":
+            args = ("report", scenario, "--draws", "1000", "--sobol-samples", "64", "--out", out)
+        elif command == "sensitivity":
+            args = ("sensitivity", scenario, "-o", "training_cost_usd", "--method", "tornado")
+            args += ("--out", out)
+        else:
+            args = ("run", scenario, "--draws", "1000", "--out", out)
+        result = invoke(*args)
+        assert result.exit_code == 2, (out, result.stderr)
+        assert "--out" in result.stderr and message in result.stderr, (out, result.stderr)
+    # nothing was written beside them
+    assert sorted(p.name for p in folder.iterdir()) == ["a-file", f"dir{suffix}", f"fifo{suffix}"]
