@@ -507,6 +507,13 @@ def sensitivity(
     if out is not None and suffix not in (".json", ".csv"):
         raise PriorsError(None, "--out", f"expected a path ending in .json or .csv, got {out!r}")
     _check_out(out)
+    if "sobol" in chosen and draws < analysis.MIN_SOBOL_SAMPLES:
+        raise PriorsError(
+            None,
+            "--draws",
+            f"Sobol indices need at least {analysis.MIN_SOBOL_SAMPLES} base samples (the "
+            f"estimates and their bootstrap are noise below that), got {draws}",
+        )
     if "sobol" in chosen and draws & (draws - 1):
         click.echo(
             f"note: Sobol designs are balanced for a power of 2; {draws:,} is not "
@@ -583,6 +590,15 @@ def report(
     from_options = [parse_threshold(t) for t in thresholds]
     scenario = _scenario(file)
     parsed = _thresholds(scenario, from_options)
+    from simulate.sensitivity import MIN_SOBOL_SAMPLES
+
+    if sobol_samples < MIN_SOBOL_SAMPLES:
+        raise PriorsError(
+            None,
+            "--sobol-samples",
+            f"Sobol indices need at least {MIN_SOBOL_SAMPLES} base samples (the estimates "
+            f"and their bootstrap are noise below that), got {sobol_samples}",
+        )
     _check_memory([scenario], draws)
     factors = len(scenario.dependence.factors(scenario.sampled))
     _check_memory([scenario], 1, rows=sobol_samples * (factors + 2), option="--sobol-samples")

@@ -369,6 +369,8 @@ def sensitivity_table(result: dict[str, Any]) -> str:
             f"Sobol indices ({result['sobol_base_samples']:,} base samples, 95 % "
             "bootstrap intervals):\n" + _table(("input", "S1", "", "ST", ""), rows)
         )
+    if "sobol_warning" in result:
+        parts.append(textwrap.fill(f"warning: {result['sobol_warning']}", width=100))
     if "dependence" in result:
         parts.append(textwrap.fill(result["dependence"], width=100))
     return "\n\n".join(parts)

@@ -24,6 +24,10 @@ from simulate.errors import PriorsError
 from simulate.spec import Scenario
 
 METHODS = ("tornado", "spearman", "sobol")
+# Below this the Saltelli estimates and SALib's bootstrap (resamples of the base rows) are
+# noise: with 1 base sample S1 comes out at 1.4. 64 is the smallest power of 2 that gives
+# intervals worth reading for a handful of inputs.
+MIN_SOBOL_SAMPLES = 64
 DEFAULT_SWING = (10.0, 90.0)
 _EVALUATION_CHUNK = 2**20
 
@@ -190,6 +194,18 @@ def sobol(
     return result
 
 
+def out_of_range(indices: dict[str, dict[str, float]]) -> list[str]:
+    """Factors whose S1 or ST lies outside [0, 1] by more than its bootstrap half-width: the
+    estimate is noise (too few base samples), not a finding."""
+    flagged = []
+    for name in indices["ST"]:
+        for key in ("S1", "ST"):
+            value, margin = indices[key][name], indices[f"{key}_conf"][name]
+            if not -margin - 0.01 <= value <= 1 + margin + 0.01:
+                flagged.append(f"{key} of {name} = {value:.3g}")
+    return flagged
+
+
 def saltelli_design(
     dimensions: int, base_samples: int, seed: int, groups: Sequence[int] | None = None
 ) -> np.ndarray:
@@ -279,6 +295,12 @@ def analyze(
     if "sobol" in methods:
         result["sobol"] = sobol(scenario, [output], draws, seed, workers=workers)[output]
         result["sobol_base_samples"] = draws
+        flagged = out_of_range(result["sobol"])
+        if flagged:
+            result["sobol_warning"] = (
+                f"{'; '.join(flagged)}: outside [0, 1] beyond its interval, so the base "
+                "sample is too small for these indices; use more --draws"
+            )
     if scenario.dependence:
         result["dependence"] = scenario.dependence.note()
     return result

@@ -236,3 +236,26 @@ def test_unusable_out_paths_exit_2_naming_out(invoke, tmp_path, command):
         assert "--out" in result.stderr and message in result.stderr, (out, result.stderr)
     # nothing was written beside them
     assert sorted(p.name for p in folder.iterdir()) == ["a-file", f"dir{suffix}", f"fifo{suffix}"]
+
+
+def test_sobol_sample_sizes_too_small_for_the_estimator_are_refused(invoke):
+    from tests.conftest import PRIORS
+
+    scenario = PRIORS / "search-two-stage.toml"
+    result = invoke("sensitivity", scenario, "-o", "query_cost_usd", "--method", "sobol",
+                    "--draws", "1")  # fmt: skip
+    assert result.exit_code == 2 and "--draws: Sobol indices need at least 64" in result.stderr
+    result = invoke("report", scenario, "--sobol-samples", "3", "--out", "never.md")
+    assert result.exit_code == 2 and "--sobol-samples: " in result.stderr
+
+
+def test_an_index_outside_0_1_beyond_its_interval_is_flagged_not_reported_as_a_finding():
+    from simulate.sensitivity import out_of_range
+
+    indices = {
+        "S1": {"a": 1.399, "b": 0.2, "c": -0.03},
+        "ST": {"a": 1.01, "b": 0.3, "c": 0.01},
+        "S1_conf": {"a": 0.1, "b": 0.05, "c": 0.05},
+        "ST_conf": {"a": 0.02, "b": 0.05, "c": 0.01},
+    }
+    assert out_of_range(indices) == ["S1 of a = 1.4"]
