@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from simulate import __version__
+from simulate import __version__, interrupts
 from simulate.errors import PriorsError
 from simulate.thresholds import parse_threshold
 
@@ -80,6 +80,9 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except interrupts.Terminated:
+            click.echo("terminated", err=True)
+            ctx.exit(143)
         except Exception as exc:  # the last line of defence: say what happened, exit 1
             if os.environ.get("SIMULATE_DEBUG"):
                 traceback.print_exc()
@@ -659,4 +662,8 @@ def models(output_format: str) -> None:
 
 
 def main() -> None:
-    cli(prog_name="simulate")
+    interrupts.install()
+    try:
+        cli(prog_name="simulate")
+    except interrupts.Terminated:  # outside a command (while click parses the options)
+        sys.exit(143)

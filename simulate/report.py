@@ -9,6 +9,9 @@ Then every assumption with its source, and how to reproduce the numbers.
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from simulate import __version__, sensitivity
+from simulate import __version__, interrupts, sensitivity
 from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
 from simulate.results import Threshold, summarize, write_text
@@ -107,22 +110,43 @@ def write_report(
 
     figures: list[Path] = []
     out.parent.mkdir(parents=True, exist_ok=True)
-    for name in keys:
-        unit = scenario.unit(name)
-        tornado_path = out.with_name(f"{out.stem}-{name}-tornado.png")
-        distribution_path = out.with_name(f"{out.stem}-{name}-distribution.png")
-        if swings[name]:
-            _tornado_figure(swings[name], float(base[name]), name, unit, scenario, tornado_path)
-            figures.append(tornado_path)
-        _distribution_figure(
-            _values(result, name), summary["outputs"][name], name, unit, distribution_path
+    # figures and Markdown are drawn in a folder of their own beside ``out`` and moved into
+    # place together at the end: an interrupted report leaves nothing behind
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent))
+    moved: list[Path] = []
+    try:
+        for name in keys:
+            unit = scenario.unit(name)
+            tornado_path = out.with_name(f"{out.stem}-{name}-tornado.png")
+            distribution_path = out.with_name(f"{out.stem}-{name}-distribution.png")
+            if swings[name]:
+                _tornado_figure(
+                    swings[name], float(base[name]), name, unit, scenario,
+                    staging / tornado_path.name,
+                )  # fmt: skip
+                figures.append(tornado_path)
+            _distribution_figure(
+                _values(result, name),
+                summary["outputs"][name],
+                name,
+                unit,
+                staging / distribution_path.name,
+            )
+            figures.append(distribution_path)
+        markdown = _markdown(
+            scenario, keys, summary, base, drivers, method_note, figures, out, draws, seed, command
         )
-        figures.append(distribution_path)
-
-    markdown = _markdown(
-        scenario, keys, summary, base, drivers, method_note, figures, out, draws, seed, command
-    )
-    write_text(markdown, out)
+        write_text(markdown, staging / out.name)
+        interrupts.check()
+        for path in (*figures, out):  # the Markdown last: it is what points to the figures
+            os.replace(staging / path.name, path)
+            moved.append(path)
+    except BaseException:
+        for path in moved:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return Report(out, tuple(figures))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from simulate import __version__
+from simulate import __version__, interrupts
 from simulate.engine import Draws
 from simulate.errors import PriorsError
 from simulate.sampling import BLOCK_SIZE
@@ -282,6 +282,7 @@ def _write_atomically(path: str | Path, write: Callable[[str], None]) -> Path:
     os.close(handle)
     try:
         write(temporary)
+        interrupts.check()  # a signal a library callback swallowed during the write
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give a normal file's mode
