@@ -259,3 +259,38 @@ def test_an_index_outside_0_1_beyond_its_interval_is_flagged_not_reported_as_a_f
         "ST_conf": {"a": 0.02, "b": 0.05, "c": 0.01},
     }
     assert out_of_range(indices) == ["S1 of a = 1.4"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "priors/search-two-stage.toml", "--draws", "5000", "--format", "json"),
+        ("run", "priors/search-two-stage.toml", "--draws", "4096", "--method", "sobol",
+         "--format", "json"),
+        ("compare", "priors/search-two-stage.toml", "priors/search-chatgpt-equivalent.toml",
+         "-o", "query_cost_usd", "--draws", "5000", "--format", "json"),
+        ("sensitivity", "priors/search-two-stage.toml", "-o", "query_cost_usd", "--draws", "256",
+         "--format", "json"),
+    ],
+)  # fmt: skip
+def test_seed_0_repeats_in_every_command(invoke, monkeypatch, args):
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    first, again = (invoke(*args, "--seed", "0") for _ in range(2))
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout == again.stdout
+    assert first.stdout != invoke(*args, "--seed", "1").stdout
+
+
+def test_seed_0_repeats_in_report(invoke, tmp_path):
+    from tests.conftest import PRIORS
+
+    texts = []
+    for name in ("a", "b"):
+        out = tmp_path / name / "r.md"
+        args = ("report", PRIORS / "search-two-stage.toml", "--draws", "5000", "--seed", "0")
+        result = invoke(*args, "--sobol-samples", "128", "--out", out)
+        assert result.exit_code == 0, result.stderr
+        texts.append(out.read_text().replace(str(out), "OUT"))
+    assert texts[0] == texts[1]
