@@ -19,7 +19,6 @@ the units call for, and the unit of its result.
 from __future__ import annotations
 
 import ast
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,26 +26,19 @@ from typing import Any
 import numpy as np
 
 from simulate import units
-from simulate.expressions import FUNCTIONS, Env, Expression, ExpressionError, Node
+from simulate.expressions import (
+    BINARY,
+    COMPARE,
+    FUNCTIONS,
+    Env,
+    Expression,
+    ExpressionError,
+    Node,
+)
 
 _PURE = ("exp", "log", "log10", "sin", "cos")
 _MAX_UNIT_POWER = units.MAX_POWER  # parameter**400 is no unit anyone means
 _SAME_UNIT = ("abs", "floor", "ceil")
-_BINARY = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
-}
-_COMPARE = {
-    ast.Lt: np.less,
-    ast.LtE: np.less_equal,
-    ast.Gt: np.greater,
-    ast.GtE: np.greater_equal,
-    ast.Eq: np.equal,
-    ast.NotEq: np.not_equal,
-}
 
 
 class DimensionError(ExpressionError):
@@ -149,7 +141,7 @@ def _compile(node: ast.AST, unit_of: Mapping[str, Any], constants: list[float]) 
     if isinstance(node, ast.Compare):
         left = _compile(node.left, unit_of, constants)
         right = _compile(node.comparators[0], unit_of, constants)
-        compare = _COMPARE[type(node.ops[0])]
+        compare = COMPARE[type(node.ops[0])]
         (first, second), _ = _common([left, right], "compares {left} with {right}")
         return _Node(
             lambda env: compare(first(env), second(env)).astype(float), units.quantity("1")
@@ -162,7 +154,7 @@ def _compile(node: ast.AST, unit_of: Mapping[str, Any], constants: list[float]) 
 def _binary(node: ast.BinOp, unit_of: Mapping[str, Any], constants: list[float]) -> _Node:
     left = _compile(node.left, unit_of, constants)
     right = _compile(node.right, unit_of, constants)
-    op = _BINARY[type(node.op)]
+    op = BINARY[type(node.op)]
     constant = None
     if left.constant is not None and right.constant is not None:
         with np.errstate(all="ignore"):

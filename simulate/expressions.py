@@ -41,7 +41,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., np.ndarray], int]] = {
     "where": (np.where, 3),
     "clip": (np.clip, 3),
 }
-_BINARY = {
+BINARY = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -49,7 +49,7 @@ _BINARY = {
     ast.Pow: operator.pow,
 }
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
-_COMPARE = {
+COMPARE = {
     ast.Lt: np.less,
     ast.LtE: np.less_equal,
     ast.Gt: np.greater,
@@ -131,8 +131,8 @@ def _compile(node: ast.AST, names: set[str]) -> Node:
             raise ExpressionError(f"{name!r} is a function; call it as {name}(...)")
         names.add(name)
         return lambda env: env[name]
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        op = _BINARY[type(node.op)]
+    if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
+        op = BINARY[type(node.op)]
         left, right = _compile(node.left, names), _compile(node.right, names)
         return lambda env: op(left(env), right(env))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
@@ -140,9 +140,9 @@ def _compile(node: ast.AST, names: set[str]) -> Node:
         operand = _compile(node.operand, names)
         return lambda env: op(operand(env))
     if isinstance(node, ast.Compare):
-        if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARE:
+        if len(node.ops) != 1 or type(node.ops[0]) not in COMPARE:
             raise ExpressionError("use one comparison (<, <=, >, >=, ==, !=) at a time")
-        compare = _COMPARE[type(node.ops[0])]
+        compare = COMPARE[type(node.ops[0])]
         left, right = _compile(node.left, names), _compile(node.comparators[0], names)
         return lambda env: compare(left(env), right(env)).astype(float)
     if isinstance(node, ast.Call):
