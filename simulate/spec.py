@@ -10,15 +10,14 @@ Every problem is a :class:`~simulate.errors.PriorsError` naming the file and the
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import stat
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulate import dimensions, distributions, expressions, spec_joint, units
+from simulate import dimensions, distributions, expressions, spec_joint, spec_units, units
 from simulate.dependence import Dependence
 from simulate.distributions import Distribution, DistributionError
 from simulate.errors import PriorsError
@@ -358,7 +357,7 @@ def _scenario(
         raise PriorsError(
             file, "scenario", "nothing to simulate: no assumptions, derived quantities or models"
         )
-    derived, input_factors, warnings = _units(assumptions, derived, models, steps)
+    derived, input_factors, warnings = spec_units.carry(assumptions, derived, models, steps)
 
     outputs = [name for step in steps for name in step.provides]
     report = header.get("report", [])
@@ -406,102 +405,6 @@ def _scenario(
     for threshold in parsed:
         threshold_factor(threshold, scenario.unit, file, "scenario.thresholds")
     return scenario
-
-
-def _units(
-    assumptions: dict[str, Assumption],
-    derived: dict[str, Derived],
-    models: list[Model],
-    steps: list[Step],
-) -> tuple[dict[str, Derived], dict[str, float], list[str]]:
-    """Carry units through the scenario in evaluation order.
-
-    Infers each derived quantity's unit from its expression (refusing operations that mix
-    dimensions), checks it against the declared unit and the unit a model reads it in, and
-    finds the factor that brings every model input into the model's unit. Returns the derived
-    quantities compiled with units, those factors, and warnings about numbers in expressions
-    that look like hand-written unit conversions.
-    """
-    unit_of = {name: units.quantity(a.unit) for name, a in assumptions.items()}
-    ports = {p.name: p for m in models for p in (*m.inputs, *m.optional, *m.outputs)}
-    compiled: dict[str, Derived] = {}
-    warnings: list[str] = []
-    for step in steps:
-        if step.kind == "model":
-            for name in step.provides:
-                unit_of[name] = units.quantity(ports[name].unit)
-            continue
-        entry = derived[step.name]
-        key = f"derived.{entry.name}"
-        try:
-            typed = dimensions.with_units(entry.expression, unit_of)
-        except expressions.ExpressionError as exc:
-            raise PriorsError(entry.file, key, str(exc)) from None
-        try:
-            reduced = typed.unit.to_reduced_units()  # token·USD/ktoken stays: it is not USD
-        except (OverflowError, ZeroDivisionError):
-            raise PriorsError(entry.file, key, "the expression's unit is out of range") from None
-        plain = math.isclose(reduced.magnitude, 1.0)
-        inferred = units.text(reduced if plain else typed.unit)
-        port = ports.get(entry.name)
-        if entry.declared_unit is not None:
-            target, unit = units.quantity(entry.declared_unit), entry.declared_unit
-            origin = f"its unit is {entry.declared_unit!r}"
-            key += ".unit"
-        elif port is not None:
-            target, unit = units.quantity(port.unit), port.unit
-            origin = f"the models read it in {port.unit!r}"
-        else:  # the inferred unit, simplified where that changes no number (USD/month stays)
-            conventional = units.canonical_unit(typed.unit)
-            target = reduced if plain else units.quantity(conventional)
-            unit, origin = (inferred if plain else conventional), ""
-        if target.dimensionality != typed.unit.dimensionality:
-            raise PriorsError(
-                entry.file,
-                key,
-                f"the expression gives {inferred} ({units.dimension(typed.unit)}), but {origin} "
-                f"({units.dimension(target)}){units.hint(unit, typed.unit)}",
-            )
-        factor = units.conversion_factor(typed.unit, target)
-        if _looks_hand_converted(typed.constants, factor):
-            warnings.append(
-                f"{entry.file}: {key}: the units already convert {inferred} to {unit} "
-                f"(× {factor:.6g}); a number in {entry.expression.text!r} looks like the same "
-                "conversion written by hand, which would apply it twice"
-            )
-        compiled[entry.name] = replace(
-            entry, unit=unit, factor=factor, inferred_unit=inferred, typed=typed
-        )
-        unit_of[entry.name] = target  # the exact unit: its text may round an exponent
-    input_factors = {}
-    for model in models:
-        for port in (*model.inputs, *model.optional):
-            if port.name in unit_of:
-                factor = units.conversion_factor(unit_of[port.name], port.unit)
-                if factor != 1.0:
-                    input_factors[port.name] = factor
-    return {name: compiled[name] for name in derived}, input_factors, warnings
-
-
-def _looks_hand_converted(constants: tuple[float, ...], factor: float) -> bool:
-    """Whether a number written in an expression is the conversion the units already make:
-    the factor itself (1000 for a price per 1k tokens), or it up to a prefix (3600 where
-    hours meet TFLOP/s)."""
-    if factor == 1.0:
-        return False
-    for constant in {abs(c) for c in constants} - {0.0, 1.0}:
-        if math.isclose(constant, factor) or math.isclose(constant, 1 / factor):
-            return True
-        if _is_power_of_ten(constant):
-            continue
-        if _is_power_of_ten(factor * constant) or _is_power_of_ten(factor / constant):
-            return True
-    return False
-
-
-def _is_power_of_ten(x: float) -> bool:
-    exponent = math.log10(x) if x > 0 and math.isfinite(x) else 0.5
-    return math.isclose(exponent, round(exponent), abs_tol=1e-9)
 
 
 def _with_included(
