@@ -7,7 +7,7 @@ The public API follows the data flow: ``load`` a priors file into a validated sc
     import simulate
     scenario = simulate.load("priors/gpt3-training.toml")
     draws = simulate.run(scenario, draws=1_000_000, seed=42)
-    simulate.summarize(scenario, draws)["outputs"]["training_cost_usd"]["p50"]
+    simulate.summarize(scenario, draws).outputs["training_cost_usd"].percentile(50)
 
 Names are imported lazily so that ``simulate --help`` stays fast.
 """
@@ -26,7 +26,13 @@ _API = {
     "run": "simulate.engine",
     "run_point": "simulate.engine",
     "evaluate": "simulate.engine",
+    "stream": "simulate.engine",
     "summarize": "simulate.results",
+    "summarize_stream": "simulate.results",
+    "Summary": "simulate.summary",
+    "QuantitySummary": "simulate.summary",
+    "ThresholdResult": "simulate.summary",
+    "UnknownQuantity": "simulate.summary",
     "to_dataset": "simulate.results",
     "write_netcdf": "simulate.results",
     "MODELS": "simulate.models",

@@ -7,6 +7,7 @@ that ``simulate --help`` answers at once.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -21,6 +22,9 @@ from simulate.errors import PriorsError
 from simulate.thresholds import parse_threshold
 
 FORMATS = ("table", "json", "csv")
+
+
+MAX_DRAWS = 10**15  # draw indices stay exact in a float and well inside int64
 
 
 class DrawCount(click.ParamType):
@@ -44,6 +48,8 @@ class DrawCount(click.ParamType):
             self.fail(
                 f"expected a positive whole number such as 100000 or 1e6, got {value!r}", param, ctx
             )
+        if number > MAX_DRAWS:
+            self.fail(f"expected at most 1e15, got {value!r}", param, ctx)
         return int(number)
 
 
@@ -123,12 +129,17 @@ def _scenario(path: str) -> Any:
 
 
 def _check_memory(
-    scenarios: list[Any], draws: int, method: str = "mc", rows: int = 0, option: str = "--draws"
+    scenarios: list[Any],
+    draws: int,
+    method: str = "mc",
+    rows: int = 0,
+    option: str = "--draws",
+    streamed: bool = False,
 ) -> None:
     """Refuse, before sampling, a run that cannot fit in the memory this machine has free."""
     from simulate import engine
 
-    needed = sum(engine.bytes_needed(s, draws, method, rows) for s in scenarios)
+    needed = sum(engine.bytes_needed(s, draws, method, rows, streamed) for s in scenarios)
     what = f"a Sobol design of {rows:,} evaluations" if rows else f"{draws:,} draws"
     available = engine.bytes_available()
     if available is not None and needed > 0.8 * available:
@@ -188,7 +199,22 @@ def seed_option(
 
 def workers_option(help: str) -> Any:
     return click.option(
-        "--workers", type=click.IntRange(min=1), default=1, show_default=True, help=help
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        show_default="the cores available",
+        help=help,
+    )
+
+
+def scheduler_option() -> Any:
+    return click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="Run the chunks on a Dask cluster: 'local' starts one on this machine, "
+        "tcp://host:8786 uses a running scheduler (pip install 'llm-econ-simulate[dask]'). "
+        "Same seed, same numbers as a local run.",
     )
 
 
@@ -247,12 +273,22 @@ def threshold_option(help: str) -> Any:
     "use and speed, never the numbers.",
 )
 @workers_option("Threads that sample and evaluate chunks in parallel; never changes numbers.")
+@scheduler_option()
 @format_option()
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
     help="Also save: .nc writes every draw as NetCDF (xarray/arviz), .json or .csv "
     "the summary. Written atomically.",
+)
+@click.option(
+    "--statistics",
+    type=click.Choice(["auto", "exact", "streamed"]),
+    default="auto",
+    show_default=True,
+    help="exact: keep every draw and sort (memory grows with --draws); streamed: summarise "
+    "chunk by chunk in bounded memory, percentiles within 0.05 % of exact; auto: exact up "
+    "to 4,194,304 draws.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 def run(
@@ -264,9 +300,11 @@ def run(
     percentiles: tuple[float, ...],
     thresholds: tuple[str, ...],
     chunk_size: int,
-    workers: int,
+    workers: int | None,
+    scheduler: str | None,
     output_format: str,
     out: str | None,
+    statistics: str,
     quiet: bool,
 ) -> None:
     """Sample a scenario and summarise every output and input.
@@ -281,7 +319,7 @@ def run(
       simulate run priors/gpt3-training.toml --draws 1e7 --workers 2 --out results/gpt3.nc
       simulate run priors/gpt3-training.toml --threshold "training_cost_usd>2e6" --format json
     """
-    from simulate import engine, formatting, results
+    from simulate import engine, formatting, netcdf, results
 
     from_options = [parse_threshold(t) for t in thresholds]
     suffix = Path(out).suffix.lower() if out is not None else None
@@ -292,30 +330,47 @@ def run(
     _check_out(out)
     scenario = _scenario(file)
     parsed_thresholds = _thresholds(scenario, from_options)
+    _validate_names(scenario, parsed_thresholds)
+    keep = point or results.keeps_every_draw(scenario, draws, statistics)
     if not point:
-        _check_memory([scenario], draws, method)
-    if point:
-        draws_result = engine.run_point(scenario)
-    else:
-        if method == "sobol" and draws & (draws - 1) and not quiet:
-            click.echo(
-                f"note: Sobol points are balanced for a power of 2 draws; {draws:,} is "
-                f"not (e.g. {1 << draws.bit_length():,})",
-                err=True,
-            )
-        draws_result = _run_with_progress(
-            engine,
-            scenario,
-            draws,
-            seed,
-            method,
-            chunk_size,
-            workers,
-            show=not quiet and sys.stderr.isatty(),
+        _check_memory([scenario], draws, method, streamed=not keep)
+        if suffix == ".nc":
+            _check_disk(scenario, draws, out)
+    if method == "sobol" and not point and draws & (draws - 1) and not quiet:
+        click.echo(
+            f"note: Sobol points are balanced for a power of 2 draws; {draws:,} is "
+            f"not (e.g. {1 << draws.bit_length():,})",
+            err=True,
         )
-    summary = results.summarize(
-        scenario, draws_result, percentiles, parsed_thresholds, workers=workers
-    )
+    show = not quiet and sys.stderr.isatty() and draws > chunk_size
+    options = dict(chunk_size=chunk_size, workers=workers, scheduler=scheduler)
+    if point:
+        summary = results.summarize(scenario, engine.run_point(scenario), percentiles)
+    elif keep:
+        with _progress(show, draws) as progress:
+            kept = _scheduled(
+                engine.run, scenario, draws, seed, method, progress=progress, **options
+            )
+        summary = results.summarize(scenario, kept, percentiles, parsed_thresholds, workers=workers)
+        if suffix == ".nc":
+            _writing(out, lambda: netcdf.write_draws(out, scenario, kept))
+    else:
+        with contextlib.ExitStack() as stack:
+            progress = stack.enter_context(_progress(show, draws))
+            sink = None
+            if suffix == ".nc":
+                writer = netcdf.DrawWriter(
+                    out, scenario, draws, seed, method, engine.fixed_values(scenario)
+                )
+                sink = _writing(out, lambda: stack.enter_context(writer)).write
+            streamed = _writing(
+                out or "",
+                lambda: _scheduled(
+                    engine.stream, scenario, draws, seed, method, progress=progress,
+                    thresholds=parsed_thresholds, sink=sink, **options,
+                ),
+            )  # fmt: skip
+        summary = results.summarize_stream(scenario, streamed, percentiles)
     if not quiet:
         for line in results.nonfinite_report(summary):
             click.echo(line, err=True)
@@ -325,30 +380,52 @@ def run(
         "csv": formatting.summary_csv,
     }
     _emit(rendered[output_format](summary))
-    if suffix == ".nc":
-        dataset = results.to_dataset(scenario, draws_result)
-        _writing(out, lambda: results.write_netcdf(dataset, out))
-    elif suffix is not None:
+    if suffix in (".json", ".csv"):
         text = rendered[suffix[1:]](summary)
         _writing(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
     if out and not quiet:
         click.echo(f"wrote {out}", err=True)
 
 
-def _run_with_progress(
-    engine: Any,
-    scenario: Any,
-    draws: int,
-    seed: int,
-    method: str,
-    chunk_size: int,
-    workers: int,
-    show: bool,
-) -> Any:
-    if not show or draws <= chunk_size:
-        return engine.run(scenario, draws, seed, method, chunk_size, workers)
+@contextlib.contextmanager
+def _progress(show: bool, draws: int) -> Any:
+    """A progress bar's ``update`` (or ``None`` when it is not shown)."""
+    if not show:
+        yield None
+        return
     with click.progressbar(length=draws, label="sampling", file=sys.stderr) as bar:
-        return engine.run(scenario, draws, seed, method, chunk_size, workers, progress=bar.update)
+        yield bar.update
+
+
+def _scheduled(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call an engine function, turning a Dask scheduler that cannot be used into exit 2."""
+    from simulate.execution import SchedulerError
+
+    try:
+        return function(*args, **kwargs)
+    except SchedulerError as exc:
+        raise PriorsError(None, "--scheduler", str(exc)) from None
+
+
+def _validate_names(scenario: Any, thresholds: list[Any], option: str = "--threshold") -> None:
+    """Every quantity named on the command line exists, checked before anything is sampled."""
+    from simulate import results
+    from simulate.summary import UnknownQuantity
+
+    try:
+        results.check_thresholds(scenario, thresholds)
+    except UnknownQuantity as exc:
+        raise PriorsError(None, option, str(exc)) from None
+    except PriorsError as exc:
+        raise PriorsError(None, option, exc.message) from None
+
+
+def _check_disk(scenario: Any, draws: int, out: str) -> None:
+    from simulate import netcdf
+
+    reason = netcdf.short_of_space(scenario, draws, out)
+    if reason:
+        raise PriorsError(None, "--out", reason)
 
 
 @cli.command()
@@ -388,7 +465,7 @@ def compare(
     seed: int,
     method: str,
     percentiles: tuple[float, ...],
-    workers: int,
+    workers: int | None,
     output_format: str,
 ) -> None:
     """Compare one output of two scenarios on common random numbers.
@@ -485,7 +562,7 @@ def sensitivity(
     seed: int,
     output_format: str,
     out: str | None,
-    workers: int,
+    workers: int | None,
 ) -> None:
     """Which assumptions drive an output: tornado, rank correlation, Sobol indices.
 

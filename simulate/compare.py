@@ -15,8 +15,9 @@ import numpy as np
 from simulate import units
 from simulate.engine import DEFAULT_CHUNK_SIZE, run
 from simulate.errors import PriorsError
-from simulate.results import DEFAULT_PERCENTILES, percentile_key, summarize_values
+from simulate.results import DEFAULT_PERCENTILES, summarize_values
 from simulate.spec import Scenario
+from simulate.summary import percentile_key
 
 
 def _values(scenario: Scenario, draws: Any, output: str) -> np.ndarray:
@@ -34,7 +35,7 @@ def compare(
     method: str = "mc",
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """P(A < B) and the distribution of B / A for one output of both scenarios."""
     for scenario in (a, b):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
 
 FAMILIES = (
     "fixed",
@@ -143,9 +143,11 @@ def fit_beta(lo: float, hi: float, interval: float = 0.9) -> tuple[float, float]
         a, b = np.exp(log_ab)
         return np.array([special.betainc(a, b, lo) - tail, special.betainc(a, b, hi) - 1 + tail])
 
+    from scipy import optimize  # only a beta declared by its interval needs a solver
+
     solution = optimize.root(residuals, guess, method="hybr", options={"xtol": 1e-13})
     a, b = (float(v) for v in np.exp(solution.x))
-    got = stats.beta(a, b).ppf([tail, 1.0 - tail])
+    got = special.betaincinv(a, b, np.array([tail, 1.0 - tail]))
     if not np.allclose(got, [lo, hi], rtol=1e-6, atol=1e-9):
         raise DistributionError(
             f"no beta distribution has [{fmt(lo)}, {fmt(hi)}] as its {interval:.0%} interval"
@@ -153,18 +155,94 @@ def fit_beta(lo: float, hi: float, interval: float = 0.9) -> tuple[float, float]
     return a, b
 
 
+@dataclass(frozen=True)
+class Shape:
+    """A continuous distribution's inverse CDF, CDF and support (scipy.stats' formulas)."""
+
+    ppf: Callable[[np.ndarray], np.ndarray]
+    cdf: Callable[[np.ndarray], np.ndarray]
+    support: tuple[float, float]
+
+
+def _uniform_shape(lo: float, hi: float) -> Shape:
+    width = hi - lo
+    return Shape(
+        lambda u: np.asarray(u, dtype=float) * width + lo,
+        lambda x: np.clip((np.asarray(x, dtype=float) - lo) / width, 0.0, 1.0),
+        (lo, hi),
+    )
+
+
+def _loguniform_shape(lo: float, hi: float) -> Shape:
+    log_lo, log_hi = math.log(lo), math.log(hi)
+    span = log_hi - log_lo
+
+    def cdf(x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.clip((np.log(np.asarray(x, dtype=float)) - log_lo) / span, 0.0, 1.0)
+
+    return Shape(lambda u: np.exp(log_lo + np.asarray(u, dtype=float) * span), cdf, (lo, hi))
+
+
+def _normal_shape(mean: float, sd: float) -> Shape:
+    return Shape(
+        lambda u: special.ndtri(u) * sd + mean,
+        lambda x: special.ndtr((np.asarray(x, dtype=float) - mean) / sd),
+        (-math.inf, math.inf),
+    )
+
+
+def _lognormal_shape(mu: float, sigma: float) -> Shape:
+    scale = math.exp(mu)
+
+    def cdf(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x > 0, special.ndtr(np.log(np.maximum(x, 0) / scale) / sigma), 0.0)
+
+    return Shape(lambda u: np.exp(sigma * special.ndtri(u)) * scale, cdf, (0.0, math.inf))
+
+
+def _beta_shape(a: float, b: float, lo: float = 0.0, width: float = 1.0) -> Shape:
+    def ppf(u: np.ndarray) -> np.ndarray:
+        return special.betaincinv(a, b, u) * width + lo
+
+    def cdf(x: np.ndarray) -> np.ndarray:
+        return special.betainc(a, b, np.clip((np.asarray(x, dtype=float) - lo) / width, 0, 1))
+
+    return Shape(ppf, cdf, (lo, lo + width))
+
+
+def _triangular_shape(lo: float, mode: float, hi: float) -> Shape:
+    width = hi - lo
+    c = (mode - lo) / width
+
+    def ppf(u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float)
+        return np.where(u < c, np.sqrt(c * u), 1.0 - np.sqrt((1.0 - c) * (1.0 - u))) * width + lo
+
+    def cdf(x: np.ndarray) -> np.ndarray:
+        z = np.clip((np.asarray(x, dtype=float) - lo) / width, 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rising = np.where(c > 0, z * z / c, 1.0)
+            falling = np.where(c < 1, 1.0 - (1.0 - z) ** 2 / (1.0 - c), 1.0)
+        return np.where(z < c, rising, falling)
+
+    return Shape(ppf, cdf, (lo, hi))
+
+
 def _continuous(
     family: str,
-    frozen: Any,
+    frozen: Shape,
     native: Callable[[np.random.Generator, int], np.ndarray],
     summary: str,
     truncate: tuple[float | None, float | None],
     point: float | None,
     params: dict[str, Any],
 ) -> Distribution:
-    """Wrap a scipy frozen distribution, with optional truncation to [min, max]."""
+    """Wrap a distribution's shape, with optional truncation to [min, max]."""
     lo_cut, hi_cut = truncate
-    support = tuple(float(v) for v in frozen.support())
+    support = tuple(float(v) for v in frozen.support)
     if lo_cut is None and hi_cut is None:
         ppf = frozen.ppf
         draw = native
@@ -308,12 +386,12 @@ def _build(
         lo, hi = (v * factor for v in _numbers(value, 2, f"{family} = [lo, hi]"))
         _ordered(lo, hi, family)
         if family == "uniform":
-            frozen = stats.uniform(loc=lo, scale=hi - lo)
+            frozen = _uniform_shape(lo, hi)
             native = lambda rng, n: rng.uniform(lo, hi, n)  # noqa: E731
         else:
             if lo <= 0:
                 raise DistributionError(f"loguniform needs 0 < lo, got {fmt(lo)}")
-            frozen = stats.loguniform(lo, hi)
+            frozen = _loguniform_shape(lo, hi)
             log_lo, log_hi = math.log(lo), math.log(hi)
             native = lambda rng, n: np.exp(rng.uniform(log_lo, log_hi, n))  # noqa: E731
         return _continuous(
@@ -336,8 +414,8 @@ def _build(
             lo, hi = (v * factor for v in _numbers(value, 2, "normal = [lo, hi]"))
             _ordered(lo, hi, family)
             mean, sd = (lo + hi) / 2.0, (hi - lo) / (2.0 * _z(interval))
-        frozen = stats.norm(loc=mean, scale=sd)
-        lo90, hi90 = frozen.ppf([0.05, 0.95])
+        frozen = _normal_shape(mean, sd)
+        lo90, hi90 = frozen.ppf(np.array([0.05, 0.95]))
         return _continuous(
             family,
             frozen,
@@ -369,8 +447,8 @@ def _build(
                 raise DistributionError(f"lognormal needs 0 < lo, got {fmt(lo)}")
             mu = (math.log(lo) + math.log(hi)) / 2.0
             sigma = (math.log(hi) - math.log(lo)) / (2.0 * _z(interval))
-        frozen = stats.lognorm(s=sigma, scale=math.exp(mu))
-        lo90, hi90 = frozen.ppf([0.05, 0.95])
+        frozen = _lognormal_shape(mu, sigma)
+        lo90, hi90 = frozen.ppf(np.array([0.05, 0.95]))
         return _continuous(
             family,
             frozen,
@@ -396,8 +474,8 @@ def _build(
                     f"a beta interval must lie inside (0, 1), got [{fmt(lo)}, {fmt(hi)}]"
                 )
             a, b = fit_beta(lo, hi, interval)
-        frozen = stats.beta(a, b)
-        lo90, hi90 = frozen.ppf([0.05, 0.95])
+        frozen = _beta_shape(a, b)
+        lo90, hi90 = frozen.ppf(np.array([0.05, 0.95]))
         return _continuous(
             family,
             frozen,
@@ -419,11 +497,11 @@ def _build(
         if family == "pert":
             a = 1.0 + 4.0 * (mode - lo) / width
             b = 1.0 + 4.0 * (hi - mode) / width
-            frozen = stats.beta(a, b, loc=lo, scale=width)
+            frozen = _beta_shape(a, b, lo, width)
             native = lambda rng, n: lo + width * rng.beta(a, b, n)  # noqa: E731
             label = "PERT"
         else:
-            frozen = stats.triang((mode - lo) / width, loc=lo, scale=width)
+            frozen = _triangular_shape(lo, mode, hi)
             native = lambda rng, n: rng.triangular(lo, mode, hi, n)  # noqa: E731
             label = "triangular"
         return _continuous(

@@ -9,15 +9,16 @@ arrays allocated once, so memory is the results themselves plus one chunk of tem
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from simulate.models import MODELS
+from simulate import execution
 from simulate.sampling import BLOCK_SIZE, Sampler, block_count
 from simulate.spec import Scenario
+from simulate.statistics import Sketch
+from simulate.thresholds import Threshold, threshold_factor
 
 DEFAULT_CHUNK_SIZE = 2**20
 
@@ -36,12 +37,13 @@ class Draws:
 def evaluate(scenario: Scenario, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Compute every derived quantity and model output from the assumptions' values."""
     env: dict[str, np.ndarray] = dict(inputs)
+    models = {model.name: model for model in scenario.models}
     with np.errstate(all="ignore"):  # non-finite results are counted and reported later
         for step in scenario.steps:
             if step.kind == "derived":
                 env[step.name] = scenario.derived[step.name](env)
                 continue
-            model = MODELS[step.name]
+            model = models[step.name]
             ports = [p.name for p in model.inputs]
             ports += [p.name for p in model.optional if p.name in env]
             # each input in the unit the model declares (a price per Mtoken → per ktoken)
@@ -69,59 +71,190 @@ def run_point(scenario: Scenario) -> Draws:
     )
 
 
+def default_workers() -> int:
+    """The cores this process may use (numbers never depend on it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _chunks(draws: int, chunk_size: int) -> list[range]:
+    """Blocks grouped into chunks of about ``chunk_size`` draws (whole blocks)."""
+    blocks_per_chunk = max(1, -(-chunk_size // BLOCK_SIZE))
+    n_blocks = block_count(draws)
+    return [
+        range(b, min(b + blocks_per_chunk, n_blocks)) for b in range(0, n_blocks, blocks_per_chunk)
+    ]
+
+
+def evaluate_chunk(
+    scenario: Scenario, sampler: Sampler, blocks: range
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Sample blocks ``blocks`` and evaluate them: (sampled inputs, outputs), each an array
+    over the chunk's draws (fixed assumptions stay 0-d and are left out of the inputs)."""
+    parts = [sampler.block(index) for index in blocks]
+    sampled = {name: np.concatenate([p[name] for p in parts]) for name in sampler.distributions}
+    env = {**fixed_values(scenario), **sampled}
+    return sampled, evaluate(scenario, env)
+
+
+def fixed_values(scenario: Scenario) -> dict[str, np.ndarray]:
+    return {
+        name: np.asarray(a.distribution.point, dtype=float)
+        for name, a in scenario.assumptions.items()
+        if a.distribution.is_fixed
+    }
+
+
+def make_sampler(scenario: Scenario, draws: int, seed: int, method: str) -> Sampler:
+    sampled = {n: scenario.assumptions[n].distribution for n in scenario.sampled}
+    return Sampler(sampled, draws, seed, method, scenario.dependence)
+
+
 def run(
     scenario: Scenario,
     draws: int,
     seed: int,
     method: str = "mc",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    workers: int = 1,
+    workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> Draws:
-    """Sample ``draws`` scenarios and evaluate them.
+    """Sample ``draws`` scenarios, evaluate them and keep every draw.
 
     The numbers depend only on ``(scenario, draws, seed, method)``: ``chunk_size`` (rounded
-    up to whole blocks of 65,536 draws) and ``workers`` change speed and memory, not results.
-    ``progress`` is called with the number of draws finished after each chunk.
+    up to whole blocks of 65,536 draws), ``workers`` (default: the cores available) and
+    ``scheduler`` (a Dask scheduler, see :mod:`simulate.execution`) change speed and memory,
+    not results. ``progress`` is called with the number of draws finished after each chunk.
+    For runs too large to keep, :func:`stream` summarises without keeping the draws.
     """
-    sampled = {n: scenario.assumptions[n].distribution for n in scenario.sampled}
-    sampler = Sampler(sampled, draws, seed, method, scenario.dependence)
-    inputs: dict[str, np.ndarray] = {
-        name: np.asarray(a.distribution.point, dtype=float)
-        for name, a in scenario.assumptions.items()
-        if a.distribution.is_fixed
-    }
-    inputs.update({name: np.empty(draws) for name in sampled})
+    sampler = make_sampler(scenario, draws, seed, method)
+    inputs: dict[str, np.ndarray] = fixed_values(scenario)
+    inputs.update({name: np.empty(draws) for name in scenario.sampled})
     outputs = {name: np.empty(draws) for name in scenario.outputs}
-    blocks_per_chunk = max(1, -(-chunk_size // BLOCK_SIZE))
-    n_blocks = block_count(draws)
-    chunks = [
-        range(b, min(b + blocks_per_chunk, n_blocks)) for b in range(0, n_blocks, blocks_per_chunk)
-    ]
-
-    def work(blocks: range) -> int:
+    for blocks, (chunk_inputs, chunk_outputs) in execution.map_in_order(
+        _evaluate_task, scenario, sampler, _chunks(draws, chunk_size), workers, scheduler
+    ):
         start = blocks[0] * BLOCK_SIZE
         stop = min((blocks[-1] + 1) * BLOCK_SIZE, draws)
-        for index in blocks:
-            offset = index * BLOCK_SIZE
-            for name, values in sampler.block(index).items():
-                inputs[name][offset : offset + len(values)] = values
-        view = {name: (arr[start:stop] if arr.ndim else arr) for name, arr in inputs.items()}
-        for name, values in evaluate(scenario, view).items():
-            outputs[name][start:stop] = values
-        return stop - start
-
-    if workers <= 1 or len(chunks) == 1:
-        for blocks in chunks:
-            done = work(blocks)
-            if progress:
-                progress(done)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for done in pool.map(work, chunks):
-                if progress:
-                    progress(done)
+        for target, produced in ((inputs, chunk_inputs), (outputs, chunk_outputs)):
+            for name, values in produced.items():
+                target[name][start:stop] = values
+        if progress:
+            progress(stop - start)
     return Draws(inputs=inputs, outputs=outputs, draws=draws, seed=seed, method=method)
+
+
+def _evaluate_task(
+    scenario: Scenario, sampler: Sampler, blocks: range
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    return evaluate_chunk(scenario, sampler, blocks)
+
+
+@dataclass
+class Streamed:
+    """A run summarised as it went: one :class:`~simulate.statistics.Sketch` per quantity."""
+
+    sketches: dict[str, Sketch]
+    thresholds: tuple[Threshold, ...]
+    draws: int
+    seed: int
+    method: str
+
+
+_COMPARE = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
+
+
+def stream(
+    scenario: Scenario,
+    draws: int,
+    seed: int,
+    method: str = "mc",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
+    thresholds: Sequence[Threshold] = (),
+    sink: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+) -> Streamed:
+    """Sample and evaluate ``draws`` scenarios chunk by chunk, keeping only statistics.
+
+    Memory is a few chunks of temporaries, whatever ``draws`` is. Each chunk's blocks update
+    sketches (counts, per-block moments, a fine histogram; :mod:`simulate.statistics`) that
+    merge on the caller's side, so numbers never depend on ``chunk_size``, ``workers`` or
+    ``scheduler``. ``sink(start, arrays)`` receives every chunk's draws in order (to stream
+    them to a file). Thresholds must already be valid (see ``results.check_thresholds``).
+    """
+    sampler = make_sampler(scenario, draws, seed, method)
+    fixed = fixed_values(scenario)
+    names = [*scenario.outputs, *scenario.assumptions]
+    factors = {t: threshold_factor(t, scenario.unit) for t in thresholds}
+    sketches: dict[str, Sketch] = {}
+    for name in names:
+        mine = [t for t in thresholds if t.name == name]
+        if name in fixed and not any(isinstance(t.value, str) for t in mine):
+            value = float(fixed[name])
+            hits = [draws if _COMPARE[t.op](value, t.value) else 0 for t in mine]
+            sketches[name] = Sketch.constant(value, draws, block_count(draws), hits)
+    streamed = [n for n in names if n not in sketches]
+    for blocks, (chunk_sketches, arrays) in execution.map_in_order(
+        _reduce_task,
+        scenario,
+        sampler,
+        _chunks(draws, chunk_size),
+        workers,
+        scheduler,
+        extra=(streamed, tuple(factors.items()), sink is not None),
+    ):
+        for name, sketch in chunk_sketches.items():
+            if name in sketches:
+                sketches[name].merge(sketch)
+            else:
+                sketches[name] = sketch
+        start = blocks[0] * BLOCK_SIZE
+        if sink is not None:
+            sink(start, arrays)
+        if progress:
+            progress(min((blocks[-1] + 1) * BLOCK_SIZE, draws) - start)
+    ordered = {name: sketches[name] for name in names}
+    return Streamed(ordered, tuple(thresholds), draws, seed, method)
+
+
+def _reduce_task(
+    scenario: Scenario,
+    sampler: Sampler,
+    blocks: range,
+    names: list[str],
+    factors: tuple[tuple[Threshold, float], ...],
+    keep: bool,
+) -> tuple[dict[str, Sketch], dict[str, np.ndarray] | None]:
+    sampled, outputs = evaluate_chunk(scenario, sampler, blocks)
+    size = min(len(blocks) * BLOCK_SIZE, sampler.draws - blocks[0] * BLOCK_SIZE)
+    quantities = {**fixed_values(scenario), **sampled, **outputs}
+    quantities = {n: np.broadcast_to(v, (size,)) for n, v in quantities.items()}
+    sketches = {}
+    for name in names:
+        values = quantities[name]
+        mine = [(t, f) for t, f in factors if t.name == name]
+        limits = [quantities[t.value] * f if isinstance(t.value, str) else t.value for t, f in mine]
+        sketch = Sketch()
+        for i, index in enumerate(blocks):
+            part = values[i * BLOCK_SIZE : (i + 1) * BLOCK_SIZE]
+            finite = np.isfinite(part)
+            whole = bool(finite.all())
+            kept = part if whole else part[finite]
+            hits = []
+            for (threshold, _), limit in zip(mine, limits, strict=True):
+                if not isinstance(limit, float | int):
+                    limit = limit[i * BLOCK_SIZE : (i + 1) * BLOCK_SIZE]
+                    limit = limit if whole else limit[finite]
+                hits.append(int(np.count_nonzero(_COMPARE[threshold.op](kept, limit))))
+            sketch.add(index, part, hits)
+        sketches[name] = sketch
+    arrays = {n: quantities[n] for n in [*sampled, *outputs]} if keep else None
+    return sketches, arrays
 
 
 def achieved_correlations(
@@ -150,20 +283,24 @@ def achieved_correlations(
     ]
 
 
-def bytes_needed(scenario: Scenario, draws: int, method: str = "mc", rows: int = 0) -> int:
-    """Memory a run of ``draws`` keeps, estimated before anything is allocated.
+def bytes_needed(
+    scenario: Scenario, draws: int, method: str = "mc", rows: int = 0, streamed: bool = False
+) -> int:
+    """Memory a run of ``draws`` needs, estimated before anything is allocated.
 
-    Every sampled assumption and every output is kept as ``draws`` float64 values; the summary
-    sorts one copy at a time; a chunk of temporaries comes on top; Latin hypercube keeps one
-    permutation of all draws per uniform stream. ``rows`` adds a Sobol design's evaluations
-    (its uniforms and outputs) for sensitivity.
+    A kept run holds every sampled assumption and every output as ``draws`` float64 values,
+    and the summary sorts one copy per worker; a streamed run holds a few chunks in flight and
+    a histogram per quantity, whatever ``draws`` is. A chunk of temporaries comes on top.
+    ``rows`` adds a Sobol design's evaluations (its uniforms and outputs) for sensitivity.
     """
     keys = len(scenario.dependence.uniform_keys(scenario.sampled))
     kept = len(scenario.sampled) + len(scenario.outputs)
-    per_draw = 8 * (kept + 1) + (8 * keys if method == "lhs" else 0)
     chunk = 8 * min(draws, DEFAULT_CHUNK_SIZE) * (kept + len(scenario.steps) + 4)
     design = 8 * rows * (keys + len(scenario.outputs) + 2)
-    return per_draw * draws + chunk + design
+    if streamed:
+        in_flight = execution.IN_FLIGHT_PER_WORKER * default_workers() + 1
+        return in_flight * chunk + kept * 2**26 + design
+    return 8 * (kept + default_workers()) * draws + chunk + design
 
 
 def bytes_available() -> int | None:

@@ -14,6 +14,7 @@ from typing import Any
 from simulate.distributions import fmt
 from simulate.models import MODELS
 from simulate.spec import Scenario
+from simulate.summary import HISTOGRAM, QuantitySummary, Summary, percentile_key
 
 FORMATS = ("table", "json", "csv")
 
@@ -26,6 +27,8 @@ def number(x: Any) -> str:
 
 def to_json(data: Any) -> str:
     """Strict JSON: a number that is not finite is written as null (never NaN or Infinity)."""
+    if hasattr(data, "to_dict"):
+        data = data.to_dict()
     return json.dumps(_finite(data), indent=2, allow_nan=False, default=str)
 
 
@@ -49,96 +52,100 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _statistics(summary: dict[str, Any]) -> list[str]:
-    """The statistic keys of a summary entry, in order (mean, sd, p…, hdi_90)."""
-    for section in ("outputs", "inputs"):
-        for entry in summary.get(section, {}).values():
-            return [k for k in entry if k not in ("unit", "thresholds", "nonfinite", "overflow")]
-    return []
+def _statistic_labels(entry: QuantitySummary) -> list[str]:
+    return ["mean", "sd", *[percentile_key(q) for q, _ in entry.percentiles]]
 
 
-def summary_table(summary: dict[str, Any]) -> str:
+def _statistic_values(entry: QuantitySummary) -> list[float | None]:
+    return [entry.mean, entry.sd, *[v for _, v in entry.percentiles]]
+
+
+def summary_table(summary: Summary) -> str:
     """A human-readable table of a run's summary."""
-    if summary.get("mode") == "point":
-        head = f"{summary['scenario']}: point values (every assumption at its point)"
+    sections = (("outputs", summary.outputs), ("inputs", summary.inputs))
+    if summary.mode == "point":
+        head = f"{summary.scenario}: point values (every assumption at its point)"
         parts = [head]
-        for section in ("outputs", "inputs"):
-            rows = [(name, e["unit"], number(e["value"])) for name, e in summary[section].items()]
+        for section, entries in sections:
+            rows = [(name, e.unit, number(e.value)) for name, e in entries.items()]
             parts.append(_table((section[:-1], "unit", "value"), rows))
         return "\n\n".join(parts)
-    stats = _statistics(summary)
+    first = next(iter([*summary.outputs.values(), *summary.inputs.values()]), None)
+    labels = _statistic_labels(first) if first else []
     head = (
-        f"{summary['scenario']}: {summary['draws']:,} draws, method {summary['method']}, "
-        f"seed {summary['seed']}"
+        f"{summary.scenario}: {summary.draws:,} draws, method {summary.method}, seed {summary.seed}"
     )
+    if summary.quantiles == HISTOGRAM:
+        head += " (percentiles and HDI streamed: within 0.05 % of exact)"
     parts = [head]
-    header = ("quantity", "unit", *[("90% HDI" if s == "hdi_90" else s) for s in stats])
-    for section in ("outputs", "inputs"):
+    header = ("quantity", "unit", *labels, "90% HDI")
+    for section, entries in sections:
         rows = []
-        for name, entry in summary[section].items():
-            cells = [
-                f"[{number(entry[s][0])}, {number(entry[s][1])}]"
-                if s == "hdi_90"
-                else number(entry[s])
-                for s in stats
-            ]
-            rows.append((name, entry["unit"], *cells))
+        for name, entry in entries.items():
+            cells = [number(v) for v in _statistic_values(entry)]
+            cells.append(f"[{number(entry.hdi_90[0])}, {number(entry.hdi_90[1])}]")
+            rows.append((name, entry.unit, *cells))
         parts.append(f"{section}:\n" + _table(header, rows))
     lines = []
-    for section in ("outputs", "inputs"):
-        for name, entry in summary[section].items():
-            for condition, probability in entry.get("thresholds", {}).items():
-                op = condition[: 2 if condition[1] == "=" else 1]
-                lines.append(f"P({name} {op} {condition[len(op) :]}) = {number(probability)}")
-            if entry.get("nonfinite"):
+    for _, entries in sections:
+        for name, entry in entries.items():
+            for result in entry.thresholds:
+                target = result.value if isinstance(result.value, str) else f"{result.value:g}"
+                lines.append(f"P({name} {result.op} {target}) = {number(result.probability)}")
+            if entry.nonfinite:
                 lines.append(
-                    f"{name}: {entry['nonfinite']} draws are not finite (left out of the summary)"
+                    f"{name}: {entry.nonfinite} draws are not finite (left out of the summary)"
                 )
     if lines:
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
 
-def summary_csv(summary: dict[str, Any]) -> str:
+def summary_csv(summary: Summary) -> str:
     """One row per quantity; threshold probabilities in columns named like ``P(>0.048)``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    if summary.get("mode") == "point":
+    sections = (("outputs", summary.outputs), ("inputs", summary.inputs))
+    if summary.mode == "point":
         writer.writerow(("section", "name", "unit", "value"))
-        for section in ("outputs", "inputs"):
-            for name, e in summary[section].items():
-                writer.writerow((section, name, e["unit"], _csv_number(e["value"])))
+        for section, entries in sections:
+            for name, e in entries.items():
+                writer.writerow((section, name, e.unit, _csv_number(e.value)))
         return out.getvalue()
-    stats = [s for s in _statistics(summary) if s != "hdi_90"]
+    first = next(iter([*summary.outputs.values(), *summary.inputs.values()]), None)
+    labels = _statistic_labels(first) if first else []
     conditions: list[str] = []
-    for section in ("outputs", "inputs"):
-        for entry in summary[section].values():
-            conditions += [c for c in entry.get("thresholds", {}) if c not in conditions]
+    for _, entries in sections:
+        for entry in entries.values():
+            conditions += [t.condition for t in entry.thresholds if t.condition not in conditions]
     writer.writerow(
         (
             "section",
             "name",
             "unit",
-            *stats,
+            *labels,
             "hdi_90_low",
             "hdi_90_high",
             "nonfinite",
             *[f"P({c})" for c in conditions],
         )
     )
-    for section in ("outputs", "inputs"):
-        for name, e in summary[section].items():
-            thresholds = e.get("thresholds", {})
+    for section, entries in sections:
+        for name, e in entries.items():
+            probabilities = {t.condition: t.probability for t in e.thresholds}
             writer.writerow(
                 (
                     section,
                     name,
-                    e["unit"],
-                    *[_csv_number(e[s]) for s in stats],
-                    _csv_number(e["hdi_90"][0]),
-                    _csv_number(e["hdi_90"][1]),
-                    e.get("nonfinite", 0),
-                    *[_csv_number(thresholds.get(c)) for c in conditions],
+                    e.unit,
+                    *[_csv_number(v) for v in _statistic_values(e)],
+                    _csv_number(e.hdi_90[0]),
+                    _csv_number(e.hdi_90[1]),
+                    e.nonfinite,
+                    *[
+                        _csv_number(probabilities[c]) if c in probabilities else ""
+                        for c in conditions
+                    ],
                 )
             )
     return out.getvalue()

@@ -24,6 +24,7 @@ from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
 from simulate.results import Threshold, summarize, write_text
 from simulate.spec import Scenario
+from simulate.summary import QuantitySummary, Summary
 
 DEFAULT_DRAWS = 100_000
 DEFAULT_SOBOL_SAMPLES = 2**12
@@ -127,7 +128,7 @@ def write_report(
                 figures.append(tornado_path)
             _distribution_figure(
                 _values(result, name),
-                summary["outputs"][name],
+                summary.outputs[name],
                 name,
                 unit,
                 staging / distribution_path.name,
@@ -180,7 +181,7 @@ def _drivers(
 def _markdown(
     scenario: Scenario,
     keys: list[str],
-    summary: dict[str, Any],
+    summary: Summary,
     base: dict[str, Any],
     drivers: dict[str, list[tuple[str, float]]],
     method_note: str,
@@ -194,25 +195,25 @@ def _markdown(
     if scenario.description:
         lines += [scenario.description, ""]
     for name in keys:
-        entry, unit = summary["outputs"][name], scenario.unit(name)
+        entry, unit = summary.outputs[name], scenario.unit(name)
+        p5, p50, p95 = (entry.percentile(q) for q in (5, 50, 95))
         label = scenario.description_of(name) or name
         title = f"**{label[0].upper() + label[1:]}** (`{name}`)"
-        if entry["sd"] == 0:
+        if entry.sd == 0:
             sentence = (
-                f"{title}: {humanize(entry['p50'], unit, name)}, with no uncertainty "
+                f"{title}: {humanize(p50, unit, name)}, with no uncertainty "
                 "(every assumption it depends on is fixed)."
             )
         else:
             sentence = (
-                f"{title}: {humanize(entry['p50'], unit, name)} median, 90 % between "
-                f"{humanize(entry['p5'], unit, name)} and {humanize(entry['p95'], unit, name)} "
+                f"{title}: {humanize(p50, unit, name)} median, 90 % between "
+                f"{humanize(p5, unit, name)} and {humanize(p95, unit, name)} "
                 f"(base case {humanize(float(base[name]), unit, name)})."
             )
-        for condition, probability in entry.get("thresholds", {}).items():
-            op = condition[: 2 if condition[1] == "=" else 1]
-            target = condition[len(op) :]
+        for result in entry.thresholds:
+            op, target, probability = result.op, result.value, result.probability
             verb = {">": "exceeds", ">=": "reaches", "<": "stays below", "<=": "stays at most"}[op]
-            if target[0].isalpha():
+            if isinstance(target, str):
                 reference = float(np.asarray(base[target]).reshape(-1)[0])
                 what = (
                     f"`{target}` ({humanize(reference, scenario.unit(target), target)} "
@@ -221,9 +222,9 @@ def _markdown(
             else:
                 what = humanize(float(target), unit, name)
             sentence += f" A {humanize(probability, '1', 'share')} chance it {verb} {what}."
-        if entry.get("nonfinite"):
+        if entry.nonfinite:
             sentence += (
-                f" In {entry['nonfinite']:,} of {draws:,} draws it is not finite "
+                f" In {entry.nonfinite:,} of {draws:,} draws it is not finite "
                 "(left out of these figures)."
             )
         lines += [sentence, ""]
@@ -233,9 +234,10 @@ def _markdown(
         "|---|---|---|---|---|---|---|",
     ]
     for name in keys:
-        entry, unit = summary["outputs"][name], scenario.unit(name)
-        lo, hi = entry["hdi_90"]
-        cells = [humanize(entry[k], unit, name) for k in ("p5", "p50", "p95", "mean")]
+        entry, unit = summary.outputs[name], scenario.unit(name)
+        lo, hi = entry.hdi_90
+        shown = (*(entry.percentile(q) for q in (5, 50, 95)), entry.mean)
+        cells = [humanize(v, unit, name) for v in shown]
         lines.append(
             f"| `{name}` | {unit} | "
             + " | ".join(cells)
@@ -350,7 +352,7 @@ def _tornado_figure(
 
 
 def _distribution_figure(
-    values: np.ndarray, entry: dict[str, Any], name: str, unit: str, path: Path
+    values: np.ndarray, entry: QuantitySummary, name: str, unit: str, path: Path
 ) -> None:
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
@@ -368,13 +370,14 @@ def _distribution_figure(
         axes.hist(shown, bins=bins, color="#8C8C8C", density=True)
     elif values.size:  # a constant: no spread to show
         axes.axvline(values[0], color="#8C8C8C", linewidth=6)
-    for key, style in (("p5", ":"), ("p50", "-"), ("p95", ":")):
-        if entry.get(key) is not None:
+    for q, style in ((5, ":"), (50, "-"), (95, ":")):
+        value = entry.percentile(q)
+        if value is not None:
             axes.axvline(
-                entry[key],
+                value,
                 color="#C44E52",
                 linestyle=style,
-                label=_tex_safe(f"{key.upper()} {humanize(entry[key], unit, name)}"),
+                label=_tex_safe(f"P{q} {humanize(value, unit, name)}"),
             )
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _tex_safe(tick(x, unit, name))))
     axes.set_yticks([])

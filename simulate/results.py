@@ -1,9 +1,11 @@
 """Results: the xarray Dataset of a run, its summary, and NetCDF on disk.
 
-The summary sorts each quantity once and reads everything from the sorted array: percentiles
-(linear interpolation, as ``numpy.percentile``), and the 90 % highest-density interval by the
-same algorithm as ``arviz.hdi`` (the narrowest window holding the probability mass).
-Non-finite draws are never summarised silently: they are counted, reported, and left out.
+A run that keeps its draws is summarised exactly (:func:`summarize`); one too large to keep
+is summarised from the sketches it streamed (:func:`summarize_stream`). Either way the result
+is a typed :class:`~simulate.summary.Summary` that presentation only renders. Percentiles
+interpolate linearly (as ``numpy.percentile``) and the 90 % highest-density interval follows
+``arviz.hdi``. Non-finite draws are never summarised silently: they are counted, reported,
+and left out.
 """
 
 from __future__ import annotations
@@ -20,20 +22,39 @@ from typing import Any
 import numpy as np
 
 from simulate import __version__, interrupts
-from simulate.engine import Draws
-from simulate.errors import PriorsError
+from simulate.engine import Draws, Streamed, default_workers
 from simulate.sampling import BLOCK_SIZE
 from simulate.spec import Scenario
+from simulate.statistics import Sketch, exact_statistics
+from simulate.summary import (
+    HISTOGRAM,
+    PointValue,
+    QuantitySummary,
+    Summary,
+    ThresholdResult,
+    UnknownQuantity,
+)
 from simulate.thresholds import Threshold, threshold_factor
 
 _COMPARE = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
 
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 HDI_PROBABILITY = 0.9
+# Up to this many draws (and 1 GiB of them) a run keeps every draw and its statistics are
+# exact; larger runs are summarised as they stream, within 0.05 % of exact and faster (no
+# full-length arrays, no sorts). A rule of draws and scenario, never of the machine, so the
+# same command gives the same numbers everywhere; ``--statistics`` overrides it.
+EXACT_LIMIT_DRAWS = 2**22
+EXACT_LIMIT_BYTES = 2**30
+STATISTICS = ("auto", "exact", "streamed")
 
 
-def percentile_key(q: float) -> str:
-    return f"p{q:g}"
+def keeps_every_draw(scenario: Scenario, draws: int, statistics: str = "auto") -> bool:
+    """Whether a run of ``draws`` keeps its draws for exact statistics (else it streams)."""
+    if statistics != "auto":
+        return statistics == "exact"
+    kept = len(scenario.sampled) + len(scenario.outputs)
+    return draws <= EXACT_LIMIT_DRAWS and 8 * draws * kept <= EXACT_LIMIT_BYTES
 
 
 def percentiles_of_sorted(sorted_values: np.ndarray, percentiles: Sequence[float]) -> list[float]:
@@ -64,15 +85,33 @@ def hdi_of_sorted(
     return float(sorted_values[start]), float(sorted_values[start + width_index])
 
 
-def summarize_values(
+def _mean_sd(values: np.ndarray, constant: bool) -> tuple[float | None, float | None, tuple]:
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 overflow
+        mean = float(values[0]) if constant else float(np.mean(values))
+        sd = 0.0 if constant else float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return _overflow(mean, sd)
+
+
+def _overflow(mean: float, sd: float) -> tuple[float | None, float | None, tuple]:
+    overflow = tuple(k for k, v in (("mean", mean), ("sd", sd)) if not math.isfinite(v))
+    return (
+        None if "mean" in overflow else mean,
+        None if "sd" in overflow else sd,
+        overflow,
+    )
+
+
+def quantity_summary(
+    name: str,
+    unit: str,
     values: np.ndarray,
     percentiles: Sequence[float],
     thresholds: Iterable[Threshold] = (),
     references: dict[str, np.ndarray] | None = None,
-) -> dict[str, Any]:
-    """mean, sd, percentiles, 90 % HDI and threshold probabilities of one quantity.
+) -> QuantitySummary:
+    """Exact statistics of one quantity's draws, over the finite ones.
 
-    ``references`` holds the arrays of quantities that thresholds compare against.
+    ``references`` holds the arrays (in this quantity's unit) that thresholds compare against.
     """
     values = np.asarray(values, dtype=float).ravel()
     finite = np.isfinite(values)
@@ -87,31 +126,76 @@ def summarize_values(
             limits.append(threshold.value)
     if nonfinite:
         values = values[finite]
-    summary: dict[str, Any] = {}
-    if values.size == 0:
-        summary.update(mean=None, sd=None, hdi_90=[None, None])
-        summary.update({percentile_key(q): None for q in percentiles})
-    else:
-        ordered = np.sort(values)
-        constant = ordered[0] == ordered[-1]  # rounding would blur a constant's mean and sd
-        with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 overflow
-            summary["mean"] = float(ordered[0]) if constant else float(np.mean(ordered))
-            summary["sd"] = 0.0 if constant else float(np.std(ordered, ddof=1))
-        overflow = [k for k in ("mean", "sd") if not math.isfinite(summary[k])]
-        if overflow:
-            summary.update(dict.fromkeys(overflow))
-            summary["overflow"] = overflow
-        for q, v in zip(percentiles, percentiles_of_sorted(ordered, percentiles), strict=True):
-            summary[percentile_key(q)] = v
-        summary["hdi_90"] = list(hdi_of_sorted(ordered))
-    for threshold, limit in zip(thresholds, limits, strict=True):
-        hits = np.count_nonzero(_COMPARE[threshold.op](values, limit))
-        summary.setdefault("thresholds", {})[threshold.condition] = (
-            hits / values.size if values.size else None
+    results = tuple(
+        ThresholdResult(
+            t.name,
+            t.op,
+            t.value,
+            np.count_nonzero(_COMPARE[t.op](values, limit)) / values.size if values.size else None,
         )
-    if nonfinite:
-        summary["nonfinite"] = nonfinite
-    return summary
+        for t, limit in zip(thresholds, limits, strict=True)
+    )
+    if values.size == 0:
+        return QuantitySummary(
+            name, unit, None, None, tuple((q, None) for q in percentiles), (None, None),
+            results, nonfinite,
+        )  # fmt: skip
+    quantiles, hdi = exact_statistics(values, percentiles)
+    constant = bool(hdi[0] == hdi[1] and values.min() == values.max())
+    mean, sd, overflow = _mean_sd(values, constant)
+    return QuantitySummary(
+        name, unit, mean, sd, tuple(zip(percentiles, quantiles, strict=True)), hdi,
+        results, nonfinite, overflow,
+    )  # fmt: skip
+
+
+def sketch_summary(
+    name: str,
+    unit: str,
+    sketch: Sketch,
+    percentiles: Sequence[float],
+    thresholds: Sequence[Threshold] = (),
+) -> QuantitySummary:
+    """Statistics of one quantity from its streamed sketch (:mod:`simulate.statistics`)."""
+    results = tuple(
+        ThresholdResult(t.name, t.op, t.value, hits / sketch.count if sketch.count else None)
+        for t, hits in zip(thresholds, sketch.hits, strict=True)
+    )
+    if not sketch.count:
+        return QuantitySummary(
+            name, unit, None, None, tuple((q, None) for q in percentiles), (None, None),
+            results, sketch.nonfinite,
+        )  # fmt: skip
+    quantiles, hdi = sketch.statistics(percentiles)
+    mean, sd, overflow = _overflow(*sketch.mean_sd())
+    return QuantitySummary(
+        name, unit, mean, sd, tuple(zip(percentiles, quantiles, strict=True)), hdi,
+        results, sketch.nonfinite, overflow,
+    )  # fmt: skip
+
+
+def summarize_values(
+    values: np.ndarray,
+    percentiles: Sequence[float],
+    thresholds: Iterable[Threshold] = (),
+    references: dict[str, np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """mean, sd, percentiles, 90 % HDI and threshold probabilities of one quantity, as the
+    JSON entry of DESIGN §5 without its unit."""
+    entry = quantity_summary("", "", values, percentiles, thresholds, references).to_dict()
+    del entry["unit"]
+    return entry
+
+
+def check_thresholds(scenario: Scenario, thresholds: Sequence[Threshold]) -> None:
+    """Refuse, before anything is sampled, a threshold on an unknown quantity
+    (:class:`UnknownQuantity`) or one comparing quantities of different dimensions."""
+    known = [*scenario.outputs, *scenario.assumptions]
+    for threshold in thresholds:
+        for name in (threshold.name, threshold.value):
+            if isinstance(name, str) and name not in known:
+                raise UnknownQuantity(name, known, scenario.name)
+        threshold_factor(threshold, scenario.unit)
 
 
 def summarize(
@@ -119,32 +203,22 @@ def summarize(
     draws: Draws,
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
     thresholds: Sequence[Threshold] = (),
-    workers: int = 1,
-) -> dict[str, Any]:
-    """The JSON summary of DESIGN §5 for a Monte Carlo run (or point values for ``--point``)."""
-    known = {**draws.inputs, **draws.outputs}
-    for threshold in thresholds:
-        for name in (threshold.name, threshold.value):
-            if isinstance(name, str) and name not in known:
-                raise PriorsError(
-                    None,
-                    "--threshold",
-                    f"'{name}' is not a quantity of {scenario.name}; "
-                    f"known: {', '.join(sorted(known))}",
-                )
-        threshold_factor(threshold, scenario.unit)
-    head: dict[str, Any] = {"scenario": scenario.name}
+    workers: int | None = None,
+) -> Summary:
+    """The summary of a run that kept its draws (exact), or of point values (``--point``)."""
+    check_thresholds(scenario, thresholds)
     if draws.method == "point":
-        head["mode"] = "point"
-        for section, arrays in (("outputs", draws.outputs), ("inputs", draws.inputs)):
-            head[section] = {
-                name: {"unit": scenario.unit(name), "value": _json_float(v)}
+        sections = {
+            section: {
+                name: PointValue(name, scenario.unit(name), _json_float(v))
                 for name, v in arrays.items()
             }
-        return head
-    head.update(draws=draws.draws, seed=draws.seed, method=draws.method)
+            for section, arrays in (("outputs", draws.outputs), ("inputs", draws.inputs))
+        }
+        return Summary(scenario.name, "point", sections["outputs"], sections["inputs"])
+    known = {**draws.inputs, **draws.outputs}
 
-    def one(item: tuple[str, np.ndarray]) -> dict[str, Any]:
+    def one(item: tuple[str, np.ndarray]) -> QuantitySummary:
         name, values = item
         mine = [t for t in thresholds if t.name == name]
         # a quantity compared with another is compared in its own unit
@@ -153,37 +227,57 @@ def summarize(
             for t in mine
             if isinstance(t.value, str)
         }
-        return {
-            "unit": scenario.unit(name),
-            **summarize_values(values, percentiles, mine, references),
-        }
+        return quantity_summary(name, scenario.unit(name), values, percentiles, mine, references)
 
+    workers = default_workers() if workers is None else workers
+    sections = {}
     for section, arrays in (("outputs", draws.outputs), ("inputs", draws.inputs)):
         items = list(arrays.items())
-        if workers > 1:
+        if workers > 1 and len(items) > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:  # np.sort releases the GIL
                 entries = list(pool.map(one, items))
         else:
             entries = [one(item) for item in items]
-        head[section] = dict(zip((name for name, _ in items), entries, strict=True))
-    return head
+        sections[section] = dict(zip((name for name, _ in items), entries, strict=True))
+    return Summary(
+        scenario.name, "draws", sections["outputs"], sections["inputs"],
+        draws.draws, draws.seed, draws.method,
+    )  # fmt: skip
 
 
-def nonfinite_report(summary: dict[str, Any]) -> list[str]:
+def summarize_stream(
+    scenario: Scenario, streamed: Streamed, percentiles: Sequence[float] = DEFAULT_PERCENTILES
+) -> Summary:
+    """The summary of a run that streamed (statistics from sketches; see
+    :mod:`simulate.statistics` for the error bound of its percentiles and HDI)."""
+    sections: dict[str, dict[str, QuantitySummary]] = {"outputs": {}, "inputs": {}}
+    for name, sketch in streamed.sketches.items():
+        mine = [t for t in streamed.thresholds if t.name == name]
+        section = "inputs" if name in scenario.assumptions else "outputs"
+        sections[section][name] = sketch_summary(
+            name, scenario.unit(name), sketch, percentiles, mine
+        )
+    return Summary(
+        scenario.name, "draws", sections["outputs"], sections["inputs"],
+        streamed.draws, streamed.seed, streamed.method, HISTOGRAM,
+    )  # fmt: skip
+
+
+def nonfinite_report(summary: Summary) -> list[str]:
     """One warning line per quantity with non-finite draws or statistics that overflow."""
     lines = []
-    for section in ("outputs", "inputs"):
-        for name, entry in summary.get(section, {}).items():
-            if entry.get("overflow"):
+    for entries in (summary.outputs, summary.inputs):
+        for name, entry in entries.items():
+            if getattr(entry, "overflow", ()):
                 lines.append(
-                    f"warning: the {' and '.join(entry['overflow'])} of {name} overflow a float "
+                    f"warning: the {' and '.join(entry.overflow)} of {name} overflow a float "
                     "(its values reach about 1e308); they are left out (null in JSON)"
                 )
-            count = entry.get("nonfinite")
+            count = getattr(entry, "nonfinite", 0)
             if count:
                 lines.append(
                     f"warning: {name} is not finite (inf or NaN) in {count} of "
-                    f"{summary['draws']} draws; its summary uses the other draws"
+                    f"{summary.draws} draws; its summary uses the other draws"
                 )
     return lines
 

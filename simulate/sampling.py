@@ -14,10 +14,10 @@ import warnings
 from collections.abc import Mapping
 
 import numpy as np
-from scipy.stats import qmc
 
 from simulate.dependence import Dependence
 from simulate.distributions import Distribution
+from simulate.permutation import keyed_permutation
 
 BLOCK_SIZE = 2**16  # part of the reproducibility contract: changing it changes every result
 METHODS = ("mc", "lhs", "sobol")
@@ -60,13 +60,15 @@ class Sampler:
         self.dependence = dependence or Dependence()
         self.keys = self.dependence.uniform_keys(list(self.distributions))
         self._joined = self.dependence.drawn_together
-        self._permutations: dict[str, np.ndarray] = {}
+        # A Latin hypercube gives draw i of each dimension the stratum perm(i), with perm a
+        # keyed bijection of [0, draws) evaluated index by index: O(1) memory per dimension.
+        self._strata_keys: dict[str, int] = {}
         if method == "lhs":
-            # A Latin hypercube stratifies all draws at once, so each dimension needs one
-            # permutation of the full range (as much memory as the draws themselves).
             for key in self.keys:
-                rng = self._rng(_LHS_STREAM, key)
-                self._permutations[key] = rng.permutation(draws)
+                state = np.random.SeedSequence(
+                    seed, spawn_key=(_LHS_STREAM, name_key(key))
+                ).generate_state(1, np.uint64)
+                self._strata_keys[key] = int(state[0])
 
     def _rng(self, block: int, name: str) -> np.random.Generator:
         return np.random.default_rng(
@@ -94,20 +96,28 @@ class Sampler:
             }
             joined = self.dependence.values(self.distributions, uniforms)
             return {name: independent.get(name, joined.get(name)) for name in self.distributions}
-        if self.method == "lhs":
-            uniforms = {}
-            for key in self.keys:
-                jitter = self._rng(index, key).random(size)
-                strata = self._permutations[key][start : start + size]
-                uniforms[key] = (strata + jitter) / self.draws
-        else:
-            uniforms = self._sobol(start, size)
-        values = self.dependence.values(self.distributions, uniforms)
+        values = self.dependence.values(self.distributions, self.uniforms(index))
         return {name: values[name] for name in self.distributions}
+
+    def uniforms(self, index: int) -> dict[str, np.ndarray]:
+        """Block ``index`` of each uniform stream of a Latin hypercube or Sobol design."""
+        start = index * BLOCK_SIZE
+        size = min(BLOCK_SIZE, self.draws - start)
+        if self.method == "sobol":
+            return self._sobol(start, size)
+        strata_of = np.arange(start, start + size, dtype=np.int64)
+        uniforms = {}
+        for key in self.keys:
+            jitter = self._rng(index, key).random(size)
+            strata = keyed_permutation(strata_of, self.draws, self._strata_keys[key])
+            uniforms[key] = (strata + jitter) / self.draws
+        return uniforms
 
     def _sobol(self, start: int, size: int) -> dict[str, np.ndarray]:
         if not self.keys:
             return {}
+        from scipy.stats import qmc  # imports all of scipy.stats: only Sobol runs pay for it
+
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_SOBOL_STREAM,)))
         engine = qmc.Sobol(len(self.keys), scramble=True, rng=rng)
         if start:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from simulate.dependence import UNIFORM_EDGE
-from simulate.engine import evaluate, point_values, run
+from simulate.engine import default_workers, evaluate, point_values, run
 from simulate.errors import PriorsError
 from simulate.spec import Scenario
 
@@ -132,7 +132,7 @@ def sobol(
     base_samples: int,
     seed: int,
     resamples: int = 100,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """First-order (S1) and total (ST) Sobol indices with 95 % bootstrap half-widths.
 
@@ -239,7 +239,7 @@ def _evaluate_design(
     keys: Sequence[str],
     design: np.ndarray,
     outputs: Sequence[str],
-    workers: int = 1,
+    workers: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Evaluate the outputs on a design of uniforms, one column per uniform stream (an
     assumption, or a joint set drawn from a table); correlated columns are joined first."""
@@ -252,7 +252,7 @@ def _evaluate_design(
     independent = [n for n in sampled if n not in dependence.drawn_together]
     joined = {n: d for n, d in sampled.items() if n in dependence.copula_names}
     collected = {output: np.empty(rows) for output in outputs}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
         for start in range(0, rows, _EVALUATION_CHUNK):
             stop = min(start + _EVALUATION_CHUNK, rows)
             uniforms = {key: design[start:stop, j] for j, key in enumerate(keys)}
@@ -278,7 +278,7 @@ def analyze(
     draws: int = 2**14,
     seed: int = 42,
     swing: tuple[float, float] = DEFAULT_SWING,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """The JSON of ``simulate sensitivity``: only the methods asked for."""
     check_output(scenario, output)

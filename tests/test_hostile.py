@@ -133,9 +133,19 @@ def test_a_long_chain_of_includes_is_refused_not_a_recursion_error(priors_file, 
 @pytest.mark.parametrize(
     "args",
     [
-        ("run", "priors/gpt3-training.toml", "--draws", "1e9"),
-        ("run", "priors/gpt3-training.toml", "--draws", "99999999999999999999999"),
-        ("run", "priors/gpt3-training.toml", "--draws", "1e12", "--method", "lhs"),
+        # a run streams beyond 4,194,304 draws (bounded memory); kept, it cannot fit
+        ("run", "priors/gpt3-training.toml", "--draws", "1e9", "--statistics", "exact"),
+        ("run", "priors/gpt3-training.toml", "--draws", "1e15", "--statistics", "exact"),
+        (
+            "run",
+            "priors/gpt3-training.toml",
+            "--draws",
+            "1e12",
+            "--method",
+            "lhs",
+            "--statistics",
+            "exact",
+        ),
         (
             "compare",
             "priors/gpt3-training-owned-v100.toml",
@@ -163,17 +173,31 @@ def test_runs_too_large_for_memory_are_refused_up_front(invoke, monkeypatch, arg
     assert "GiB of memory" in result.stderr and "24.0 GiB is available" in result.stderr
 
 
-def test_the_memory_estimate_grows_with_draws_and_lhs():
+def test_the_memory_estimate_grows_with_kept_draws_only(monkeypatch):
     import simulate
-    from simulate.engine import bytes_needed
+    from simulate import engine
     from tests.conftest import PRIORS
 
+    monkeypatch.setattr(engine, "default_workers", lambda: 2)
     scenario = simulate.load(PRIORS / "gpt3-training.toml")
-    # 2 sampled assumptions and 4 outputs, 8 bytes each, plus one sort copy: 56 bytes a draw
-    per_draw = (bytes_needed(scenario, 2 * 10**8) - bytes_needed(scenario, 10**8)) / 10**8
-    assert per_draw == 56
-    lhs = (bytes_needed(scenario, 2 * 10**8, "lhs") - bytes_needed(scenario, 10**8, "lhs")) / 1e8
-    assert lhs == 56 + 16  # one permutation per sampled assumption
+    # 2 sampled assumptions and 4 outputs, 8 bytes each, plus a sort copy per worker
+    per_draw = (
+        engine.bytes_needed(scenario, 2 * 10**8) - engine.bytes_needed(scenario, 10**8)
+    ) / 10**8
+    assert per_draw == 8 * (6 + 2)
+    # Latin hypercube strata come from a keyed bijection: no permutation of all draws
+    lhs = engine.bytes_needed(scenario, 2 * 10**8, "lhs") - engine.bytes_needed(
+        scenario, 10**8, "lhs"
+    )
+    assert lhs / 10**8 == per_draw
+    # a streamed run needs the same memory for a million draws as for a trillion
+    streamed = [engine.bytes_needed(scenario, n, streamed=True) for n in (10**7, 10**12)]
+    assert streamed[0] == streamed[1] < 2**30
+
+
+def test_more_draws_than_the_contract_allows_is_a_clear_error(invoke):
+    result = invoke("run", "priors/gpt3-training.toml", "--draws", "99999999999999999999999")
+    assert result.exit_code == 2 and "at most 1e15" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["run", "sensitivity"])

@@ -146,7 +146,12 @@ def test_netcdf_round_trip_with_metadata_and_arviz(tmp_path, invoke):
         assert "PaLM" in mfu.attrs["source"] and mfu.attrs["distribution"].startswith("beta")
         assert dataset.attrs["seed"] == 9 and dataset.attrs["method"] == "mc"
         assert dataset.attrs["draws"] == 5000 and len(dataset.attrs["priors_sha256"]) == 64
-        assert float(dataset["params"].min()) == float(dataset["params"].max()) == 175e9
+        assert "params" not in dataset  # a fixed input is stored once, in the group "fixed"
+    with xr.open_dataset(out, group="fixed") as fixed:
+        assert fixed["params"].shape == () and float(fixed["params"]) == 175e9
+        assert fixed["params"].attrs["unit"] == "parameter"
+    with xr.open_dataset(out) as dataset:
+        cost = dataset["training_cost_usd"]
         assert float(np.median(cost.values)) == pytest.approx(
             summary["outputs"]["training_cost_usd"]["p50"], rel=1e-12
         )

@@ -1,0 +1,190 @@
+"""Draws on disk as NetCDF 4, written chunk by chunk as a run streams.
+
+Every sampled input and every output is a variable over ``(chain, draw)`` with one chain
+(arviz's layout, so ``xarray.open_dataset`` and ``arviz.summary(..., kind="stats")`` read the
+file unchanged); fixed inputs are stored once, as 0-d variables in the group ``fixed``
+(``xarray.open_dataset(path, group="fixed")``), not as a billion copies of one number. The file
+is written beside its destination and renamed into place only when complete, so an
+interrupted run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulate import __version__, interrupts
+from simulate.sampling import BLOCK_SIZE
+from simulate.spec import Scenario
+
+FIXED_GROUP = "fixed"
+
+
+def variable_attrs(scenario: Scenario, name: str) -> dict[str, Any]:
+    """Unit, description, source and provenance of one quantity."""
+    attrs: dict[str, Any] = {
+        "unit": scenario.unit(name),
+        "description": scenario.description_of(name),
+    }
+    if name in scenario.assumptions:
+        assumption = scenario.assumptions[name]
+        attrs.update(
+            kind="assumption",
+            source=assumption.source,
+            distribution=assumption.distribution.summary,
+            declared=f"{assumption.declaration} {assumption.declared_unit}",
+            point=assumption.distribution.point,
+        )
+    elif name in scenario.derived:
+        derived = scenario.derived[name]
+        attrs.update(kind="derived", source=derived.source, expression=derived.expression.text)
+    else:
+        model = next(m for m in scenario.models if name in [p.name for p in m.outputs])
+        attrs.update(kind="model output", model=model.name, source=model.source)
+    return attrs
+
+
+def dataset_attrs(scenario: Scenario, draws: int, seed: int | None, method: str) -> dict:
+    """The global attributes of a run's Dataset or file."""
+    return {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "seed": seed if seed is not None else "none (point values)",
+        "draws": draws,
+        "method": method,
+        "version": __version__,
+        "priors_file": scenario.path,
+        "priors_sha256": scenario.sha256,
+        "block_size": BLOCK_SIZE,
+        # how assumptions were drawn together (the tables' bytes are in the sha256)
+        "rank_correlations": json.dumps(
+            [[a, b, rho] for a, b, rho in scenario.dependence.declared]
+        ),
+        "joint_sets": json.dumps(
+            {j.label: {"names": list(j.names), "from": j.detail} for j in scenario.joint_sets}
+        ),
+    }
+
+
+def file_bytes(scenario: Scenario, draws: int) -> int:
+    """The size of a run's draws on disk (uncompressed float64)."""
+    return 8 * draws * (len(scenario.sampled) + len(scenario.outputs))
+
+
+def short_of_space(scenario: Scenario, draws: int, path: str | Path) -> str | None:
+    """Why the disk cannot hold the file (``None`` if it can), said before a run starts."""
+    folder = Path(path).resolve().parent
+    while not folder.exists():
+        folder = folder.parent
+    needed = file_bytes(scenario, draws)
+    free = shutil.disk_usage(folder).free
+    if needed > free:
+        return (
+            f"{draws:,} draws need about {needed / 2**30:,.1f} GiB on disk, but "
+            f"{folder} has {free / 2**30:,.1f} GiB free; use fewer --draws or another place"
+        )
+    return None
+
+
+class DrawWriter:
+    """Write a run's draws chunk by chunk: ``with DrawWriter(...) as w: w.write(start, arrays)``.
+
+    ``fixed`` maps each fixed input to its value; the others arrive through :meth:`write`.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        scenario: Scenario,
+        draws: int,
+        seed: int | None,
+        method: str,
+        fixed: dict[str, np.ndarray],
+    ) -> None:
+        self.path = Path(path)
+        self.scenario = scenario
+        self.draws = draws
+        self.names = [*scenario.sampled, *scenario.outputs]
+        self.attrs = dataset_attrs(scenario, draws, seed, method)
+        self.fixed = fixed
+        self._file: Any = None
+        self._temporary = ""
+
+    def __enter__(self) -> DrawWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, self._temporary = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
+        os.close(handle)
+        try:
+            self._create()
+        except BaseException:  # an interrupt while the file is laid out leaves nothing behind
+            if self._file is not None:
+                self._file.close()
+            Path(self._temporary).unlink(missing_ok=True)
+            raise
+        return self
+
+    def _create(self) -> None:
+        import h5netcdf
+
+        self._file = h5netcdf.File(self._temporary, "w")
+        self._file.dimensions = {"chain": 1, "draw": self.draws}
+        self._file.attrs.update(self.attrs)
+        self._file.attrs["fixed_inputs"] = (
+            f"stored once, in the group '{FIXED_GROUP}': {', '.join(self.fixed) or 'none'}"
+        )
+        chunk = (1, max(1, min(self.draws, 4 * BLOCK_SIZE)))
+        for name in self.names:
+            variable = self._file.create_variable(name, ("chain", "draw"), np.float64, chunks=chunk)
+            variable.attrs.update(variable_attrs(self.scenario, name))
+        if self.fixed:
+            group = self._file.create_group(FIXED_GROUP)
+            for name, value in self.fixed.items():
+                variable = group.create_variable(name, (), np.float64, data=float(value))
+                variable.attrs.update(variable_attrs(self.scenario, name))
+
+    def write(self, start: int, arrays: dict[str, np.ndarray]) -> None:
+        """Store draws ``start …`` of every quantity in ``arrays``."""
+        for name, values in arrays.items():
+            if name in self.fixed:
+                continue
+            values = np.asarray(values, dtype=float)
+            size = len(values) if values.ndim else 1
+            self._file.variables[name][0, start : start + size] = values
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        try:
+            if self._file is not None:
+                self._file.close()
+            if kind is None:
+                interrupts.check()
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(self._temporary, 0o666 & ~umask)
+                os.replace(self._temporary, self.path)
+        finally:
+            Path(self._temporary).unlink(missing_ok=True)
+
+
+def write_draws(path: str | Path, scenario: Scenario, draws: Any) -> Path:
+    """Write a kept run (:class:`~simulate.engine.Draws`) to ``path`` in the same layout."""
+    fixed = {n: v for n, v in draws.inputs.items() if np.ndim(v) == 0}
+    with DrawWriter(path, scenario, draws.draws, draws.seed, draws.method, fixed) as writer:
+        for start in range(0, draws.draws, 16 * BLOCK_SIZE):
+            stop = min(start + 16 * BLOCK_SIZE, draws.draws)
+            writer.write(
+                start,
+                {
+                    name: values[start:stop]
+                    for name, values in {**draws.inputs, **draws.outputs}.items()
+                    if name not in fixed
+                },
+            )
+    return Path(path)
