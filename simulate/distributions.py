@@ -131,6 +131,41 @@ def _z(interval: float) -> float:
     return float(special.ndtri(0.5 + interval / 2.0))
 
 
+def _newton(
+    residuals: Callable[[np.ndarray], np.ndarray], guess: np.ndarray, iterations: int = 60
+) -> np.ndarray | None:
+    """A root of two equations in two unknowns by damped Newton steps (central-difference
+    Jacobian), or ``None`` if it does not converge. Importing scipy.optimize for this one
+    solve took longer than the rest of a short run."""
+    x = np.asarray(guess, dtype=float)
+    f = residuals(x)
+    for _ in range(iterations):
+        if np.max(np.abs(f)) < 1e-14:
+            return x
+        jacobian = np.empty((2, 2))
+        for j in range(2):
+            step = np.zeros(2)
+            step[j] = 1e-6 * max(1.0, abs(x[j]))
+            jacobian[:, j] = (residuals(x + step) - residuals(x - step)) / (2 * step[j])
+        try:
+            delta = np.linalg.solve(jacobian, -f)
+        except np.linalg.LinAlgError:
+            return None
+        scale = 1.0
+        while scale > 1e-4:  # halve the step until the residual shrinks
+            candidate = x + scale * delta
+            f_candidate = residuals(candidate)
+            if np.all(np.isfinite(f_candidate)) and np.max(np.abs(f_candidate)) < np.max(
+                np.abs(f)
+            ):
+                break
+            scale /= 2
+        else:
+            return x if np.max(np.abs(f)) < 1e-12 else None
+        x, f = candidate, f_candidate
+    return x if np.max(np.abs(f)) < 1e-12 else None
+
+
 def fit_beta(lo: float, hi: float, interval: float = 0.9) -> tuple[float, float]:
     """Beta shape parameters whose central ``interval`` is exactly ``[lo, hi]``."""
     tail = (1.0 - interval) / 2.0
@@ -143,10 +178,12 @@ def fit_beta(lo: float, hi: float, interval: float = 0.9) -> tuple[float, float]
         a, b = np.exp(log_ab)
         return np.array([special.betainc(a, b, lo) - tail, special.betainc(a, b, hi) - 1 + tail])
 
-    from scipy import optimize  # only a beta declared by its interval needs a solver
+    solution = _newton(residuals, guess)
+    if solution is None:
+        from scipy import optimize  # the rare interval Newton's method does not settle
 
-    solution = optimize.root(residuals, guess, method="hybr", options={"xtol": 1e-13})
-    a, b = (float(v) for v in np.exp(solution.x))
+        solution = optimize.root(residuals, guess, method="hybr", options={"xtol": 1e-13}).x
+    a, b = (float(v) for v in np.exp(solution))
     got = special.betaincinv(a, b, np.array([tail, 1.0 - tail]))
     if not np.allclose(got, [lo, hi], rtol=1e-6, atol=1e-9):
         raise DistributionError(
