@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from simulate.units import UnitError, canonical_unit, conversion_factor
@@ -41,3 +43,25 @@ def test_unknown_and_offset_units_are_errors():
         conversion_factor("furlongz", "1")
     with pytest.raises(UnitError, match="offset"):
         conversion_factor("degC", "K")
+
+
+def test_the_unit_registry_is_cached_and_works_without_a_cache(tmp_path):
+    """Parsed definitions are cached (start-up); an unusable cache only makes it slower."""
+    import subprocess
+    import sys
+
+    script = (
+        "from simulate import units; r = units.registry(); "
+        "print(r('byte').dimensionality, units.conversion_factor('USD/Mtoken', 'USD/ktoken'))"
+    )
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    outputs = []
+    for cache in (tmp_path / "cache", tmp_path / "cache", blocked):
+        env = {**os.environ, "SIMULATE_CACHE_DIR": str(cache)}
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.append(done.stdout.strip())
+    assert outputs == ["[information] 0.001"] * 3
+    assert any((tmp_path / "cache").rglob("*.pickle"))  # pint's parsed definitions
