@@ -76,10 +76,15 @@ class Group(click.Group):
     """Turns a user's mistake into exit code 2 and a one-line message, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from simulate.summary import QuantityError
+
         try:
             return super().invoke(ctx)
         except PriorsError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except QuantityError as exc:  # a command that names no option for it: say the name
+            click.echo(f"error: {exc.message}", err=True)
             ctx.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -407,17 +412,26 @@ def _scheduled(function: Any, *args: Any, **kwargs: Any) -> Any:
         raise PriorsError(None, "--scheduler", str(exc)) from None
 
 
+@contextlib.contextmanager
+def _option_for_quantities(option: str) -> Any:
+    """Errors the library raises about a quantity, reported as errors in ``option``."""
+    from simulate.summary import QuantityError
+
+    try:
+        yield
+    except QuantityError as exc:
+        raise PriorsError(None, option, exc.message) from None
+
+
 def _validate_names(scenario: Any, thresholds: list[Any], option: str = "--threshold") -> None:
     """Every quantity named on the command line exists, checked before anything is sampled."""
     from simulate import results
-    from simulate.summary import UnknownQuantity
 
-    try:
-        results.check_thresholds(scenario, thresholds)
-    except UnknownQuantity as exc:
-        raise PriorsError(None, option, str(exc)) from None
-    except PriorsError as exc:
-        raise PriorsError(None, option, exc.message) from None
+    with _option_for_quantities(option):
+        try:
+            results.check_thresholds(scenario, thresholds)
+        except PriorsError as exc:  # two quantities of different dimensions
+            raise PriorsError(None, option, exc.message) from None
 
 
 def _check_disk(scenario: Any, draws: int, out: str) -> None:
@@ -484,16 +498,17 @@ def compare(
 
     scenario_a, scenario_b = _scenario(file_a), _scenario(file_b)
     _check_memory([scenario_a, scenario_b], draws, method)
-    result = comparing.compare(
-        scenario_a,
-        scenario_b,
-        output,
-        draws,
-        seed,
-        method,
-        percentiles,
-        workers=workers,
-    )
+    with _option_for_quantities("--output"):
+        result = comparing.compare(
+            scenario_a,
+            scenario_b,
+            output,
+            draws,
+            seed,
+            method,
+            percentiles,
+            workers=workers,
+        )
     if output_format == "json":
         _emit(formatting.to_json(result))
     else:
@@ -606,7 +621,8 @@ def sensitivity(
     if "sobol" in chosen:
         factors = len(scenario.dependence.factors(scenario.sampled))
         _check_memory([scenario], 1, rows=draws * (factors + 2))
-    result = analysis.analyze(scenario, output, chosen, draws, seed, swing, workers)
+    with _option_for_quantities("--output"):
+        result = analysis.analyze(scenario, output, chosen, draws, seed, swing, workers)
     rendered = {
         "table": formatting.sensitivity_table,
         "json": formatting.to_json,
@@ -670,6 +686,7 @@ def report(
     from_options = [parse_threshold(t) for t in thresholds]
     scenario = _scenario(file)
     parsed = _thresholds(scenario, from_options)
+    _validate_names(scenario, parsed)
     from simulate.sensitivity import MIN_SOBOL_SAMPLES
 
     if sobol_samples < MIN_SOBOL_SAMPLES:

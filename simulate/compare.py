@@ -14,10 +14,9 @@ import numpy as np
 
 from simulate import units
 from simulate.engine import DEFAULT_CHUNK_SIZE, run
-from simulate.errors import PriorsError
 from simulate.results import DEFAULT_PERCENTILES, summarize_values
 from simulate.spec import Scenario
-from simulate.summary import percentile_key
+from simulate.summary import QuantityError, UnknownQuantity, percentile_key
 
 
 def _values(scenario: Scenario, draws: Any, output: str) -> np.ndarray:
@@ -39,20 +38,13 @@ def compare(
 ) -> dict[str, Any]:
     """P(A < B) and the distribution of B / A for one output of both scenarios."""
     for scenario in (a, b):
-        known = set(scenario.outputs) | set(scenario.assumptions)
-        if output not in known:
-            raise PriorsError(
-                scenario.path,
-                "--output",
-                f"'{output}' is not a quantity of this scenario; outputs: "
-                f"{', '.join(scenario.outputs)}",
-            )
+        if output not in scenario.outputs and output not in scenario.assumptions:
+            raise UnknownQuantity(output, scenario.outputs, scenario.name)
     try:  # both in A's unit
         factor_b = units.conversion_factor(b.unit(output), a.unit(output))
     except units.UnitError:
-        raise PriorsError(
-            None,
-            "--output",
+        raise QuantityError(
+            output,
             f"'{output}' is in {a.unit(output)} in {a.path} but in {b.unit(output)} in {b.path}: "
             "they measure different things",
         ) from None

@@ -24,7 +24,7 @@ from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
 from simulate.results import Threshold, summarize, write_text
 from simulate.spec import Scenario
-from simulate.summary import QuantitySummary, Summary
+from simulate.summary import QuantityError, QuantitySummary, Summary
 
 DEFAULT_DRAWS = 100_000
 DEFAULT_SOBOL_SAMPLES = 2**12
@@ -100,7 +100,7 @@ def write_report(
     """Run the scenario, analyse it, and write ``out`` (Markdown) with figures beside it."""
     out = Path(out)
     if out.suffix.lower() != ".md":
-        raise PriorsError(None, "--out", f"expected a path ending in .md, got {str(out)!r}")
+        raise PriorsError(str(out), None, "a report is Markdown: expected a path ending in .md")
     keys = key_outputs(scenario)
     result = run(scenario, draws, seed)
     summary = summarize(scenario, result, (5, 50, 95), thresholds)
@@ -168,7 +168,7 @@ def _drivers(
         return {k: [] for k in keys}, "nothing is uncertain"
     try:
         indices = sensitivity.sobol(scenario, keys, samples, seed)
-    except PriorsError:  # an output with non-finite draws: the tornado still ranks inputs
+    except QuantityError:  # an output with non-finite draws: the tornado still ranks inputs
         total = {k: sum(r["swing"] for r in swings[k]) or 1.0 for k in keys}
         return (
             {k: [(r["input"], r["swing"] / total[k]) for r in swings[k]] for k in keys},

@@ -22,6 +22,7 @@ from simulate.dependence import UNIFORM_EDGE
 from simulate.engine import default_workers, evaluate, point_values, run
 from simulate.errors import PriorsError
 from simulate.spec import Scenario
+from simulate.summary import QuantityError, UnknownQuantity
 
 METHODS = ("tornado", "spearman", "sobol")
 # Below this the Saltelli estimates and SALib's bootstrap (resamples of the base rows) are
@@ -35,12 +36,7 @@ _EVALUATION_CHUNK = 2**20
 def check_output(scenario: Scenario, output: str) -> None:
     """Raise a clear error unless ``output`` is computed by the scenario."""
     if output not in scenario.outputs:
-        raise PriorsError(
-            scenario.path,
-            "--output",
-            f"'{output}' is not an output of this scenario; outputs: "
-            f"{', '.join(scenario.outputs) or '(none)'}",
-        )
+        raise UnknownQuantity(output, scenario.outputs, scenario.name, "output")
 
 
 def base_value(scenario: Scenario, output: str) -> float:
@@ -165,9 +161,8 @@ def sobol(
         y = values[output]
         bad = int(np.count_nonzero(~np.isfinite(y)))
         if bad:
-            raise PriorsError(
-                scenario.path,
-                "--output",
+            raise QuantityError(
+                output,
                 f"'{output}' is not finite in {bad} of {y.size} evaluations of the Sobol "
                 "design; Sobol indices need finite values (restrict the assumptions with "
                 "min/max)",

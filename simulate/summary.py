@@ -16,18 +16,28 @@ EXACT = "exact"
 HISTOGRAM = "histogram"
 
 
-class UnknownQuantity(KeyError):
-    """A name that is not a quantity of the scenario; the CLI says which option gave it."""
+class QuantityError(ValueError):
+    """A quantity that cannot be used as asked. The library speaks of quantities; the command
+    line says which option named it."""
 
-    def __init__(self, name: str, known: list[str], scenario: str = "") -> None:
+    def __init__(self, name: str, message: str) -> None:
         self.name = name
+        self.message = message
+        super().__init__(message)
+
+
+class UnknownQuantity(QuantityError):
+    """A name that is not a quantity of the scenario, with the names that are."""
+
+    def __init__(self, name: str, known: list[str], scenario: str = "", what: str = "quantity"):
         self.known = sorted(known)
         self.scenario = scenario
-        super().__init__(name)
-
-    def __str__(self) -> str:
-        where = f" of {self.scenario}" if self.scenario else ""
-        return f"'{self.name}' is not a quantity{where}; known: {', '.join(self.known)}"
+        where = f" of {scenario}" if scenario else ""
+        super().__init__(
+            name,
+            f"'{name}' is not {'an' if what[0] in 'aeiou' else 'a'} {what}{where}; "
+            f"known: {', '.join(self.known) or '(none)'}",
+        )
 
 
 def percentile_key(q: float) -> str:

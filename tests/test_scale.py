@@ -231,3 +231,16 @@ def test_a_scheduler_that_cannot_be_used_is_exit_2_naming_the_option(invoke):
     )
     assert result.exit_code == 2
     assert "--scheduler" in result.stderr and "tcp://" in result.stderr
+
+
+def test_library_errors_name_quantities_and_the_cli_names_the_option(invoke):
+    from simulate import compare, sensitivity
+
+    a, b = _scenario("gpt3-training.toml"), _scenario("gpt3-training-owned-h100.toml")
+    with pytest.raises(UnknownQuantity) as caught:
+        compare.compare(a, b, "training_cost_eur", 1_000, 0)
+    assert "--output" not in str(caught.value) and "training_cost_usd" in caught.value.known
+    with pytest.raises(UnknownQuantity, match="is not an output"):
+        sensitivity.analyze(a, "training_mfu", ("tornado",))
+    result = invoke("sensitivity", PRIORS / "gpt3-training.toml", "-o", "nope")
+    assert result.exit_code == 2 and result.stderr.startswith("error: --output: 'nope'")
