@@ -8,15 +8,66 @@ in both: the comparison measures the difference between the scenarios, not sampl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from simulate import units
 from simulate.engine import DEFAULT_CHUNK_SIZE, run
-from simulate.results import DEFAULT_PERCENTILES, summarize_values
+from simulate.results import DEFAULT_PERCENTILES, quantity_summary
 from simulate.spec import Scenario
-from simulate.summary import QuantityError, UnknownQuantity, percentile_key
+from simulate.summary import QuantityError, QuantitySummary, UnknownQuantity, percentile_key
+
+
+@dataclass(frozen=True)
+class Side:
+    """One scenario of a comparison: its name, file and the output's statistics."""
+
+    scenario: str
+    file: str
+    statistics: QuantitySummary
+
+    def to_dict(self) -> dict[str, Any]:
+        entry = self.statistics.to_dict()
+        del entry["unit"]
+        return {"scenario": self.scenario, "file": self.file, **entry}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two scenarios' output on paired draws: P(A < B) and the distribution of B / A."""
+
+    output: str
+    unit: str
+    draws: int
+    seed: int
+    method: str
+    a: Side
+    b: Side
+    p_a_less_than_b: float | None
+    ratio_b_over_a: QuantitySummary
+    shared_assumptions: tuple[str, ...]
+    pairs_left_out: int
+
+    def to_dict(self) -> dict[str, Any]:
+        ratio = self.ratio_b_over_a
+        return {
+            "output": self.output,
+            "unit": self.unit,
+            "draws": self.draws,
+            "seed": self.seed,
+            "method": self.method,
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+            "p_a_less_than_b": self.p_a_less_than_b,
+            "ratio_b_over_a": {
+                "mean": ratio.mean,
+                **{percentile_key(q): v for q, v in ratio.percentiles},
+            },
+            "shared_assumptions": list(self.shared_assumptions),
+            "pairs_left_out": self.pairs_left_out,
+        }
 
 
 def _values(scenario: Scenario, draws: Any, output: str) -> np.ndarray:
@@ -35,7 +86,7 @@ def compare(
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
-) -> dict[str, Any]:
+) -> Comparison:
     """P(A < B) and the distribution of B / A for one output of both scenarios."""
     for scenario in (a, b):
         if output not in scenario.outputs and output not in scenario.assumptions:
@@ -64,19 +115,17 @@ def compare(
         and a.unit(name) == b.unit(name)
         and a.dependence.signature(name) == b.dependence.signature(name)
     )
-    ratio_summary = summarize_values(ratio, percentiles)
-    return {
-        "output": output,
-        "unit": a.unit(output),
-        "draws": draws,
-        "seed": seed,
-        "method": method,
-        "a": {"scenario": a.name, "file": a.path, **summarize_values(value_a, percentiles)},
-        "b": {"scenario": b.name, "file": b.path, **summarize_values(value_b, percentiles)},
-        "p_a_less_than_b": float(np.mean(value_a[both] < value_b[both])) if both.any() else None,
-        "ratio_b_over_a": {
-            k: ratio_summary[k] for k in ("mean", *(percentile_key(q) for q in percentiles))
-        },
-        "shared_assumptions": shared,
-        "pairs_left_out": int(draws - np.count_nonzero(both)),
-    }
+    unit = a.unit(output)
+    return Comparison(
+        output=output,
+        unit=unit,
+        draws=draws,
+        seed=seed,
+        method=method,
+        a=Side(a.name, a.path, quantity_summary(output, unit, value_a, percentiles)),
+        b=Side(b.name, b.path, quantity_summary(output, unit, value_b, percentiles)),
+        p_a_less_than_b=float(np.mean(value_a[both] < value_b[both])) if both.any() else None,
+        ratio_b_over_a=quantity_summary(output, "1", ratio, percentiles),
+        shared_assumptions=tuple(shared),
+        pairs_left_out=int(draws - np.count_nonzero(both)),
+    )

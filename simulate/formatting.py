@@ -9,12 +9,15 @@ import math
 import os
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulate.distributions import fmt
 from simulate.models import MODELS
 from simulate.spec import Scenario
-from simulate.summary import HISTOGRAM, QuantitySummary, Summary, percentile_key
+from simulate.summary import HISTOGRAM, QuantitySummary, Sensitivity, Summary, percentile_key
+
+if TYPE_CHECKING:
+    from simulate.compare import Comparison
 
 FORMATS = ("table", "json", "csv")
 
@@ -318,84 +321,86 @@ def models_table() -> str:
     return "\n\n".join(parts)
 
 
-def comparison_table(result: dict[str, Any]) -> str:
+def comparison_table(result: Comparison) -> str:
     """A sentence a planner can paste, then the two distributions and the ratio."""
-    a, b = result["a"], result["b"]
-    p = result["p_a_less_than_b"]
+    a, b, p = result.a, result.b, result.p_a_less_than_b
     lines = [
-        f"{result['output']} [{result['unit']}]: {a['scenario']} is lower than {b['scenario']} "
-        f"in {number(100 * p) if p is not None else 'n/a'} % of {result['draws']:,} paired "
-        f"scenarios (seed {result['seed']}, method {result['method']}).",
+        f"{result.output} [{result.unit}]: {a.scenario} is lower than {b.scenario} "
+        f"in {number(100 * p) if p is not None else 'n/a'} % of {result.draws:,} paired "
+        f"scenarios (seed {result.seed}, method {result.method}).",
         "shared assumptions (same draws in both): "
-        + (", ".join(result["shared_assumptions"]) or "none"),
+        + (", ".join(result.shared_assumptions) or "none"),
     ]
-    if result["pairs_left_out"]:
-        lines.append(f"{result['pairs_left_out']} pairs with a non-finite value were left out")
-    stats = [k for k in result["ratio_b_over_a"]]
+    if result.pairs_left_out:
+        lines.append(f"{result.pairs_left_out} pairs with a non-finite value were left out")
+    labels = ["mean", *[percentile_key(q) for q, _ in result.ratio_b_over_a.percentiles]]
+
+    def cells(entry: QuantitySummary) -> list[str]:
+        return [number(entry.mean), *[number(v) for _, v in entry.percentiles]]
+
     rows = [
-        (f"A: {a['scenario']}", *[number(a[k]) for k in stats]),
-        (f"B: {b['scenario']}", *[number(b[k]) for k in stats]),
-        ("B / A", *[number(result["ratio_b_over_a"][k]) for k in stats]),
+        (f"A: {a.scenario}", *cells(a.statistics)),
+        (f"B: {b.scenario}", *cells(b.statistics)),
+        ("B / A", *cells(result.ratio_b_over_a)),
     ]
-    return "\n".join(lines) + "\n\n" + _table(("", *stats), rows)
+    return "\n".join(lines) + "\n\n" + _table(("", *labels), rows)
 
 
-def sensitivity_table(result: dict[str, Any]) -> str:
+def sensitivity_table(result: Sensitivity) -> str:
     """Tornado, rank correlation and Sobol tables for one output."""
-    parts = [f"{result['output']} [{result['unit']}], base case {number(result['base'])}"]
-    if "tornado" in result:
-        lo, hi = result["swing_percentiles"]
-        rows = [
-            (r["input"], number(r["low"]), number(r["high"]), number(r["swing"]))
-            for r in result["tornado"]
-        ]
+    parts = [f"{result.output} [{result.unit}], base case {number(result.base)}"]
+    if result.tornado is not None:
+        lo, hi = result.swing_percentiles or (10.0, 90.0)
+        rows = [(r.input, number(r.low), number(r.high), number(r.swing)) for r in result.tornado]
         parts.append(
             f"tornado (one assumption at its P{lo:g} / P{hi:g}, the rest at point):\n"
             + _table(("input", f"at P{lo:g}", f"at P{hi:g}", "swing"), rows)
         )
-    if "spearman" in result:
-        ranked = sorted(result["spearman"].items(), key=lambda kv: -abs(kv[1] or 0.0))
+    if result.spearman is not None:
+        ranked = sorted(result.spearman.items(), key=lambda kv: -abs(kv[1] or 0.0))
         parts.append(
             "Spearman rank correlation:\n"
             + _table(("input", "rho"), [(k, number(v)) for k, v in ranked])
         )
-    if "sobol" in result:
-        indices = result["sobol"]
-        ranked = sorted(indices["ST"], key=lambda k: -indices["ST"][k])
+    if result.sobol is not None:
+        indices = result.sobol
+        ranked = sorted(indices.ST, key=lambda k: -indices.ST[k])
         rows = [
             (
                 k,
-                number(indices["S1"][k]),
-                f"± {number(indices['S1_conf'][k])}",
-                number(indices["ST"][k]),
-                f"± {number(indices['ST_conf'][k])}",
+                number(indices.S1[k]),
+                f"± {number(indices.S1_conf[k])}",
+                number(indices.ST[k]),
+                f"± {number(indices.ST_conf[k])}",
             )
             for k in ranked
         ]
         parts.append(
-            f"Sobol indices ({result['sobol_base_samples']:,} base samples, 95 % "
+            f"Sobol indices ({result.sobol_base_samples:,} base samples, 95 % "
             "bootstrap intervals):\n" + _table(("input", "S1", "", "ST", ""), rows)
         )
-    if "sobol_warning" in result:
-        parts.append(textwrap.fill(f"warning: {result['sobol_warning']}", width=100))
-    if "dependence" in result:
-        parts.append(textwrap.fill(result["dependence"], width=100))
+    if result.sobol_warning:
+        parts.append(textwrap.fill(f"warning: {result.sobol_warning}", width=100))
+    if result.dependence:
+        parts.append(textwrap.fill(result.dependence, width=100))
     return "\n\n".join(parts)
 
 
-def sensitivity_csv(result: dict[str, Any]) -> str:
+def sensitivity_csv(result: Sensitivity) -> str:
     """Long format: one row per method, input and measure."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("output", "method", "input", "measure", "value"))
-    name = result["output"]
-    writer.writerow((name, "base", "", "value", _csv_number(result["base"])))
-    for row in result.get("tornado", []):
+    name = result.output
+    writer.writerow((name, "base", "", "value", _csv_number(result.base)))
+    for row in result.tornado or ():
         for measure in ("low", "high", "swing"):
-            writer.writerow((name, "tornado", row["input"], measure, _csv_number(row[measure])))
-    for input_name, rho in result.get("spearman", {}).items():
+            writer.writerow(
+                (name, "tornado", row.input, measure, _csv_number(getattr(row, measure)))
+            )
+    for input_name, rho in (result.spearman or {}).items():
         writer.writerow((name, "spearman", input_name, "rho", _csv_number(rho)))
-    for measure, values in result.get("sobol", {}).items():
+    for measure, values in (result.sobol.to_dict() if result.sobol else {}).items():
         for input_name, value in values.items():
             writer.writerow((name, "sobol", input_name, measure, _csv_number(value)))
     return out.getvalue()

@@ -169,12 +169,12 @@ def _drivers(
     try:
         indices = sensitivity.sobol(scenario, keys, samples, seed)
     except QuantityError:  # an output with non-finite draws: the tornado still ranks inputs
-        total = {k: sum(r["swing"] for r in swings[k]) or 1.0 for k in keys}
+        total = {k: sum(r.swing for r in swings[k]) or 1.0 for k in keys}
         return (
-            {k: [(r["input"], r["swing"] / total[k]) for r in swings[k]] for k in keys},
+            {k: [(r.input, r.swing / total[k]) for r in swings[k]] for k in keys},
             "tornado swing share",
         )
-    ranked = {k: sorted(indices[k]["ST"].items(), key=lambda item: -item[1]) for k in keys}
+    ranked = {k: sorted(indices[k].ST.items(), key=lambda item: -item[1]) for k in keys}
     return ranked, f"Sobol total index, {samples:,} base samples"
 
 
@@ -316,22 +316,22 @@ def _tornado_figure(
 
     plt, figure = _figure()
     axes = figure.add_subplot()
-    rows = [r for r in rows if r["swing"] > 0][:10][::-1] or rows[:1]  # largest swing on top
+    rows = [r for r in rows if r.swing > 0][:10][::-1] or rows[:1]  # largest swing on top
     low_colour, high_colour = "#4C72B0", "#DD8452"
     for y, row in enumerate(rows):
-        for value, colour in ((row["low"], low_colour), (row["high"], high_colour)):
+        for value, colour in ((row.low, low_colour), (row.high, high_colour)):
             axes.barh(y, value - base, left=base, color=colour, height=0.6)
     labels = []
     for row in rows:
-        if "joint" in row:  # a joint set moves as one row of its table
-            labels.append(_tex_safe(f"{row['input']} (joint set)\nrows at P10 – P90 of {name}"))
+        if row.joint:  # a joint set moves as one row of its table
+            labels.append(_tex_safe(f"{row.input} (joint set)\nrows at P10 – P90 of {name}"))
             continue
-        assumption = scenario.assumptions[row["input"]]
+        assumption = scenario.assumptions[row.input]
         lo, hi = assumption.distribution.ppf(np.array([0.1, 0.9]))
         labels.append(
             _tex_safe(
-                f"{row['input']}\n{humanize(float(lo), assumption.unit, row['input'])}"
-                f" – {humanize(float(hi), assumption.unit, row['input'])}"
+                f"{row.input}\n{humanize(float(lo), assumption.unit, row.input)}"
+                f" – {humanize(float(hi), assumption.unit, row.input)}"
             )
         )
     axes.set_yticks(range(len(rows)), labels)

@@ -22,7 +22,13 @@ from simulate.dependence import UNIFORM_EDGE
 from simulate.engine import default_workers, evaluate, point_values, run
 from simulate.errors import PriorsError
 from simulate.spec import Scenario
-from simulate.summary import QuantityError, UnknownQuantity
+from simulate.summary import (
+    QuantityError,
+    Sensitivity,
+    SobolIndices,
+    TornadoRow,
+    UnknownQuantity,
+)
 
 METHODS = ("tornado", "spearman", "sobol")
 # Below this the Saltelli estimates and SALib's bootstrap (resamples of the base rows) are
@@ -46,7 +52,7 @@ def base_value(scenario: Scenario, output: str) -> float:
 
 def tornado(
     scenario: Scenario, outputs: Sequence[str], swing: tuple[float, float] = DEFAULT_SWING
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, list[TornadoRow]]:
     """For each output, one row per sampled assumption, sorted by swing (largest first).
 
     ``low`` / ``high`` are the output with that assumption at its ``swing[0]`` / ``swing[1]``
@@ -76,27 +82,19 @@ def tornado(
     for output in outputs:
         column = np.broadcast_to(values[output], (count,)) if count else np.empty(0)
         rows = [
-            {
-                "input": name,
-                "low": float(column[2 * i]),
-                "high": float(column[2 * i + 1]),
-                "swing": float(abs(column[2 * i + 1] - column[2 * i])),
-            }
+            TornadoRow(
+                name,
+                float(column[2 * i]),
+                float(column[2 * i + 1]),
+                float(abs(column[2 * i + 1] - column[2 * i])),
+            )
             for i, name in enumerate(sampled)
         ]
         for table, table_values in by_table:
             spread = np.broadcast_to(table_values[output], (table.rows.shape[0],))
             low, high = (float(v) for v in np.percentile(spread, swing))
-            rows.append(
-                {
-                    "input": table.label,
-                    "low": low,
-                    "high": high,
-                    "swing": abs(high - low),
-                    "joint": list(table.names),
-                }
-            )
-        result[output] = sorted(rows, key=lambda row: -row["swing"])
+            rows.append(TornadoRow(table.label, low, high, abs(high - low), tuple(table.names)))
+        result[output] = sorted(rows, key=lambda row: -row.swing)
     return result
 
 
@@ -129,7 +127,7 @@ def sobol(
     seed: int,
     resamples: int = 100,
     workers: int | None = None,
-) -> dict[str, dict[str, dict[str, float]]]:
+) -> dict[str, SobolIndices]:
     """First-order (S1) and total (ST) Sobol indices with 95 % bootstrap half-widths.
 
     The Saltelli design has ``base_samples · (d + 2)`` rows for ``d`` sampled assumptions
@@ -169,7 +167,7 @@ def sobol(
             )
         if np.ptp(y) == 0:
             zeros = dict.fromkeys(names, 0.0)
-            result[output] = {"S1": zeros, "ST": zeros, "S1_conf": zeros, "ST_conf": zeros}
+            result[output] = SobolIndices(zeros, zeros, zeros, zeros)
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -182,23 +180,13 @@ def sobol(
                 # default_rng(default_rng(s)) is default_rng(s), so other seeds are unchanged
                 seed=np.random.default_rng(seed),
             )
-        result[output] = {
-            key: {name: float(v) for name, v in zip(names, indices[key], strict=True)}
-            for key in ("S1", "ST", "S1_conf", "ST_conf")
-        }
+        result[output] = SobolIndices(
+            *(
+                {name: float(v) for name, v in zip(names, indices[key], strict=True)}
+                for key in ("S1", "ST", "S1_conf", "ST_conf")
+            )
+        )
     return result
-
-
-def out_of_range(indices: dict[str, dict[str, float]]) -> list[str]:
-    """Factors whose S1 or ST lies outside [0, 1] by more than its bootstrap half-width: the
-    estimate is noise (too few base samples), not a finding."""
-    flagged = []
-    for name in indices["ST"]:
-        for key in ("S1", "ST"):
-            value, margin = indices[key][name], indices[f"{key}_conf"][name]
-            if not -margin - 0.01 <= value <= 1 + margin + 0.01:
-                flagged.append(f"{key} of {name} = {value:.3g}")
-    return flagged
 
 
 def saltelli_design(
@@ -274,28 +262,24 @@ def analyze(
     seed: int = 42,
     swing: tuple[float, float] = DEFAULT_SWING,
     workers: int | None = None,
-) -> dict[str, Any]:
-    """The JSON of ``simulate sensitivity``: only the methods asked for."""
+) -> Sensitivity:
+    """What ``simulate sensitivity`` reports: only the methods asked for."""
     check_output(scenario, output)
-    result: dict[str, Any] = {
-        "output": output,
-        "unit": scenario.unit(output),
-        "base": base_value(scenario, output),
-    }
+    found: dict[str, Any] = {}
     if "tornado" in methods:
-        result["tornado"] = tornado(scenario, [output], swing)[output]
-        result["swing_percentiles"] = list(swing)
+        found["tornado"] = tuple(tornado(scenario, [output], swing)[output])
+        found["swing_percentiles"] = tuple(swing)
     if "spearman" in methods:
-        result["spearman"] = spearman(scenario, [output], draws, seed)[output]
+        found["spearman"] = spearman(scenario, [output], draws, seed)[output]
     if "sobol" in methods:
-        result["sobol"] = sobol(scenario, [output], draws, seed, workers=workers)[output]
-        result["sobol_base_samples"] = draws
-        flagged = out_of_range(result["sobol"])
+        indices = sobol(scenario, [output], draws, seed, workers=workers)[output]
+        found.update(sobol=indices, sobol_base_samples=draws)
+        flagged = indices.out_of_range()
         if flagged:
-            result["sobol_warning"] = (
+            found["sobol_warning"] = (
                 f"{'; '.join(flagged)}: outside [0, 1] beyond its interval, so the base "
                 "sample is too small for these indices; use more --draws"
             )
     if scenario.dependence:
-        result["dependence"] = scenario.dependence.note()
-    return result
+        found["dependence"] = scenario.dependence.note()
+    return Sensitivity(output, scenario.unit(output), base_value(scenario, output), **found)

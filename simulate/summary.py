@@ -151,3 +151,82 @@ class Summary:
     # Read-only mapping access keeps notebooks written against the JSON layout working.
     def __getitem__(self, key: str) -> Any:
         return self.to_dict()[key]
+
+
+@dataclass(frozen=True)
+class TornadoRow:
+    """The output with one assumption (or one joint set) at its low and high percentile."""
+
+    input: str
+    low: float
+    high: float
+    swing: float
+    joint: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "input": self.input,
+            "low": self.low,
+            "high": self.high,
+            "swing": self.swing,
+        }
+        if self.joint:
+            row["joint"] = list(self.joint)
+        return row
+
+
+@dataclass(frozen=True)
+class SobolIndices:
+    """First-order and total Sobol indices per factor, with 95 % bootstrap half-widths."""
+
+    S1: Mapping[str, float]
+    ST: Mapping[str, float]
+    S1_conf: Mapping[str, float]
+    ST_conf: Mapping[str, float]
+
+    def to_dict(self) -> dict[str, dict[str, float]]:
+        return {k: dict(getattr(self, k)) for k in ("S1", "ST", "S1_conf", "ST_conf")}
+
+    def out_of_range(self) -> list[str]:
+        """Factors whose S1 or ST lies outside [0, 1] by more than its bootstrap half-width:
+        the estimate is noise (too few base samples), not a finding."""
+        flagged = []
+        for name in self.ST:
+            for key in ("S1", "ST"):
+                value = getattr(self, key)[name]
+                margin = getattr(self, f"{key}_conf")[name]
+                if not -margin - 0.01 <= value <= 1 + margin + 0.01:
+                    flagged.append(f"{key} of {name} = {value:.3g}")
+        return flagged
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """What ``simulate sensitivity`` found for one output (only the methods asked for)."""
+
+    output: str
+    unit: str
+    base: float
+    tornado: tuple[TornadoRow, ...] | None = None
+    swing_percentiles: tuple[float, float] | None = None
+    spearman: Mapping[str, float | None] | None = None
+    sobol: SobolIndices | None = None
+    sobol_base_samples: int | None = None
+    sobol_warning: str | None = None
+    dependence: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"output": self.output, "unit": self.unit, "base": self.base}
+        if self.tornado is not None:
+            result["tornado"] = [row.to_dict() for row in self.tornado]
+            result["swing_percentiles"] = list(self.swing_percentiles or ())
+        if self.spearman is not None:
+            result["spearman"] = dict(self.spearman)
+        if self.sobol is not None:
+            result["sobol"] = self.sobol.to_dict()
+            result["sobol_base_samples"] = self.sobol_base_samples
+        if self.sobol_warning:
+            result["sobol_warning"] = self.sobol_warning
+        if self.dependence:
+            result["dependence"] = self.dependence
+        return result

@@ -247,9 +247,9 @@ def test_a_joint_set_is_one_factor_in_sobol_and_keeps_its_point(priors_file, inv
     assert simulate.run_point(scenario).outputs["y"] == pytest.approx(1000.5)
     indices = sensitivity.sobol(scenario, ["y"], 1024, seed=3)["y"]
     # scale - 10·alpha is 1000 on every row: the joint set explains nothing, noise everything
-    assert set(indices["ST"]) == {"fit", "noise"}
-    assert indices["ST"]["fit"] == pytest.approx(0.0, abs=1e-9)
-    assert indices["ST"]["noise"] == pytest.approx(1.0, abs=0.05)
+    assert set(indices.ST) == {"fit", "noise"}
+    assert indices.ST["fit"] == pytest.approx(0.0, abs=1e-9)
+    assert indices.ST["noise"] == pytest.approx(1.0, abs=0.05)
     result = invoke("sensitivity", priors_file(text), "-o", "y", "--draws", "256")
     assert result.exit_code == 0
     assert "Inputs drawn together: fit (alpha, scale)" in result.stdout
@@ -347,9 +347,9 @@ def test_sobol_groups_correlated_inputs_into_one_factor(priors_file):
     scenario = simulate.load(priors_file(CORRELATED))
     indices = sensitivity.sobol(scenario, ["cost"], 2048, seed=1)["cost"]
     # price and hours are one factor; mfu + margin another; cost depends on the first only
-    assert set(indices["ST"]) == {"price + hours", "mfu + margin"}
-    assert indices["ST"]["price + hours"] == pytest.approx(1.0, abs=0.05)
-    assert indices["ST"]["mfu + margin"] == pytest.approx(0.0, abs=1e-9)
+    assert set(indices.ST) == {"price + hours", "mfu + margin"}
+    assert indices.ST["price + hours"] == pytest.approx(1.0, abs=0.05)
+    assert indices.ST["mfu + margin"] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_the_pair_form_with_a_source_is_the_same_correlation(priors_file, invoke):
@@ -449,12 +449,12 @@ def test_the_tornado_moves_a_joint_set_as_one_row():
 
     scenario = simulate.load(PRIORS / "chinchilla-compute-optimal.toml")
     (row,) = sensitivity.tornado(scenario, ["optimal_params"])["optimal_params"]
-    assert row["input"] == "loss_fit"
-    assert row["joint"] == ["loss_e", "loss_a", "loss_b", "loss_alpha", "loss_beta"]
+    assert row.input == "loss_fit"
+    assert row.joint == ("loss_e", "loss_a", "loss_b", "loss_alpha", "loss_beta")
     # every row is one refit: P10 and P90 over the rows lie inside the joint run's spread,
     # where moving loss_beta alone to its P90 would give about 2e11 parameters
     draws = simulate.run(scenario, 100_000, seed=2).outputs["optimal_params"]
     p5, p95 = np.percentile(draws, [5, 95])
-    assert p5 < row["low"] < row["high"] < p95
-    assert row["low"] == pytest.approx(np.percentile(draws, 10), rel=0.03)
-    assert row["high"] == pytest.approx(np.percentile(draws, 90), rel=0.03)
+    assert p5 < row.low < row.high < p95
+    assert row.low == pytest.approx(np.percentile(draws, 10), rel=0.03)
+    assert row.high == pytest.approx(np.percentile(draws, 90), rel=0.03)

@@ -58,16 +58,16 @@ def test_ishigami_sobol_indices_match_the_analytic_values(invoke):
 def test_tornado_puts_the_obvious_driver_first_and_leaves_fixed_inputs_out(priors_file):
     scenario = simulate.load(priors_file(OBVIOUS))
     rows = sensitivity.tornado(scenario, ["y"])["y"]
-    assert [r["input"] for r in rows] == ["wide", "narrow"]
+    assert [r.input for r in rows] == ["wide", "narrow"]
     base = sensitivity.base_value(scenario, "y")
     assert base == pytest.approx(50.5 * 1.05 * 3)
     wide = rows[0]
     # wide at its P10 / P90 (10.9 / 90.1), the rest at their points
-    assert wide["low"] == pytest.approx(10.9 * 1.05 * 3)
-    assert wide["high"] == pytest.approx(90.1 * 1.05 * 3)
-    assert wide["swing"] == pytest.approx(abs(wide["high"] - wide["low"]))
+    assert wide.low == pytest.approx(10.9 * 1.05 * 3)
+    assert wide.high == pytest.approx(90.1 * 1.05 * 3)
+    assert wide.swing == pytest.approx(abs(wide.high - wide.low))
     # an output that does not depend on an input has zero swing for it
-    z = {r["input"]: r["swing"] for r in sensitivity.tornado(scenario, ["z"])["z"]}
+    z = {r.input: r.swing for r in sensitivity.tornado(scenario, ["z"])["z"]}
     assert z["wide"] == 0.0 and z["narrow"] > 0
 
 
@@ -199,7 +199,7 @@ def test_sobol_confidence_intervals_repeat_for_every_seed_including_0(seed):
     first = sensitivity.sobol(scenario, ["query_cost_usd"], 256, seed=seed)
     again = sensitivity.sobol(scenario, ["query_cost_usd"], 256, seed=seed)
     assert first == again
-    assert first["query_cost_usd"]["ST_conf"]["cache_hit_rate"] > 0
+    assert first["query_cost_usd"].ST_conf["cache_hit_rate"] > 0
 
 
 def test_sobol_workers_do_not_change_numbers():
