@@ -151,10 +151,16 @@ def _check_memory(
         raise PriorsError(
             None,
             option,
-            f"{what} would need about {needed / 2**30:,.1f} GiB of memory (every value of "
-            f"every quantity is kept), but {available / 2**30:,.1f} GiB is available; "
-            f"use a smaller {option}",
+            f"{what} would need about {needed / 2**30:,.1f} GiB of memory ("
+            + ("a few chunks in flight per worker" if streamed else "every draw is kept")
+            + f"), but {available / 2**30:,.1f} GiB is available; use a smaller {option}"
+            + (" or --statistics streamed" if _command() == "run" and not streamed else ""),
         )
+
+
+def _command() -> str | None:
+    context = click.get_current_context(silent=True)
+    return context.info_name if context else None
 
 
 def _check_out(*paths: str | None) -> None:

@@ -274,15 +274,15 @@ def test_sobol_sample_sizes_too_small_for_the_estimator_are_refused(invoke):
 
 
 def test_an_index_outside_0_1_beyond_its_interval_is_flagged_not_reported_as_a_finding():
-    from simulate.sensitivity import out_of_range
+    from simulate.summary import SobolIndices
 
-    indices = {
-        "S1": {"a": 1.399, "b": 0.2, "c": -0.03},
-        "ST": {"a": 1.01, "b": 0.3, "c": 0.01},
-        "S1_conf": {"a": 0.1, "b": 0.05, "c": 0.05},
-        "ST_conf": {"a": 0.02, "b": 0.05, "c": 0.01},
-    }
-    assert out_of_range(indices) == ["S1 of a = 1.4"]
+    indices = SobolIndices(
+        S1={"a": 1.399, "b": 0.2, "c": -0.03},
+        ST={"a": 1.01, "b": 0.3, "c": 0.01},
+        S1_conf={"a": 0.1, "b": 0.05, "c": 0.05},
+        ST_conf={"a": 0.02, "b": 0.05, "c": 0.01},
+    )
+    assert indices.out_of_range() == ["S1 of a = 1.4"]
 
 
 @pytest.mark.parametrize(
