@@ -1,9 +1,11 @@
 """Evaluate a scenario: sampled inputs → derived quantities and model outputs.
 
 :func:`evaluate` is a pure function of arrays (any length, scalars included) that walks the
-scenario's steps in dependency order. :func:`run` samples block by block, evaluates chunk by
-chunk (optionally on several threads: numpy releases the GIL in its kernels) and writes into
-arrays allocated once, so memory is the results themselves plus one chunk of temporaries.
+scenario's steps in dependency order, with the models the scenario names. Both :func:`run` and
+:func:`stream` sample block by block and evaluate chunk by chunk, on threads or a Dask cluster
+(:mod:`simulate.execution`). ``run`` keeps every draw (memory grows with the draws; exact
+statistics); ``stream`` hands each chunk's blocks to reducers and drops the draws (memory is a
+few chunks, whatever the draws; :mod:`simulate.statistics`).
 """
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ def evaluate(scenario: Scenario, inputs: Mapping[str, np.ndarray]) -> dict[str, 
                 continue
             model = models[step.name]
             ports = [p.name for p in model.inputs]
-            ports += [p.name for p in model.optional if p.name in env]
+            # an optional input the model itself computes is not one it was given
+            ports += [
+                p.name for p in model.optional if p.name in env and p.name not in step.provides
+            ]
             # each input in the unit the model declares (a price per Mtoken → per ktoken)
             factors = scenario.input_factors
             arguments = {n: env[n] * factors[n] if n in factors else env[n] for n in ports}
@@ -197,7 +202,7 @@ def stream(
         if name in fixed and not any(isinstance(t.value, str) for t in mine):
             value = float(fixed[name])
             hits = [draws if _COMPARE[t.op](value, t.value) else 0 for t in mine]
-            sketches[name] = Sketch.constant(value, draws, block_count(draws), hits)
+            sketches[name] = Sketch.constant(value, draws, hits)
     streamed = [n for n in names if n not in sketches]
     for blocks, (chunk_sketches, arrays) in execution.map_in_order(
         _reduce_task,

@@ -57,7 +57,14 @@ def plan(
         available |= {p.name for p in model.outputs}
     model_outputs: dict[str, tuple[str, ...]] = {}
     for model in models:
-        outputs = tuple(p.name for p in model.outputs_given(available))
+        others = set(assumptions) | set(derived)
+        others |= {p.name for m in models if m is not model for p in m.outputs}
+        if model.inconsistency is not None:
+            mine = {p.name for p in model.optional} & others
+            problem = model.inconsistency(frozenset(mine))
+            if problem:
+                raise GraphError(problem[0], f"model '{model.name}' {problem[1]}")
+        outputs = tuple(p.name for p in model.outputs_given(available, others))
         model_outputs[model.name] = outputs
         for name in outputs:
             claim(name, f"model '{model.name}'")
@@ -90,7 +97,10 @@ def plan(
             options = " or ".join(" and ".join(group) for group in model.needs_one_of)
             first = model.needs_one_of[0][0]
             raise GraphError(first, f"model '{model.name}' needs {options}")
-        reads = needed + [p.name for p in model.optional if p.name in provider]
+        mine = f"model '{model.name}'"
+        reads = needed + [
+            p.name for p in model.optional if p.name in provider and provider[p.name] != mine
+        ]
         node = f"model:{model.name}"
         graph[node] = {_node_of(provider, r) for r in reads if provider[r] != "assumption"}
         step_of[node] = Step("model", model.name, model_outputs[model.name])

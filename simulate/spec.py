@@ -404,7 +404,36 @@ def _scenario(
     )
     for threshold in parsed:
         threshold_factor(threshold, scenario.unit, file, "scenario.thresholds")
+    if "implied_mfu" in outputs:
+        _check_implied_mfu(scenario)
     return scenario
+
+
+def _check_implied_mfu(scenario: Scenario) -> None:
+    """Refuse facts whose base case implies more FLOPs than the accelerators can deliver."""
+    from simulate.engine import evaluate, point_values
+
+    values = {**point_values(scenario)}
+    values.update(evaluate(scenario, values))
+    mfu = float(values["implied_mfu"])
+    if mfu > 1:
+        compute = (
+            "training_flops"
+            if "training_flops" in scenario.assumptions
+            else ("params × training_tokens")
+        )
+        hours = (
+            "accelerator_hours"
+            if "accelerator_hours" in scenario.assumptions
+            else ("n_accelerators × training_days")
+        )
+        raise PriorsError(
+            scenario.path,
+            "assumptions",
+            f"{compute} over {hours} at peak_flops_per_s implies an MFU of {mfu:.3g} in the "
+            "base case; above 1 the facts cannot all hold (check the compute, the hours, "
+            "and the accelerator's peak)",
+        )
 
 
 def _with_included(

@@ -140,7 +140,7 @@ class Sketch:
     hits: list[int] = field(default_factory=list)
 
     @classmethod
-    def constant(cls, value: float, count: int, blocks: int, hits: Sequence[int] = ()) -> Sketch:
+    def constant(cls, value: float, count: int, hits: Sequence[int] = ()) -> Sketch:
         """The sketch of ``count`` draws all equal to ``value`` (a fixed assumption)."""
         sketch = cls(count=count, minimum=value, maximum=value, hits=list(hits))
         key = int(_monotone(np.array([value]))[0] >> BUCKET_BITS)

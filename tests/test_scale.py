@@ -79,7 +79,7 @@ def test_streamed_mean_sd_and_counts_match_numpy_whatever_the_blocks():
 
 
 def test_a_constant_is_summarised_exactly():
-    sketch = Sketch.constant(-2.5, 1_000, 1)
+    sketch = Sketch.constant(-2.5, 1_000)
     assert sketch.statistics((5, 50, 95)) == ([-2.5] * 3, (-2.5, -2.5))
     assert sketch.mean_sd() == (-2.5, 0.0)
 

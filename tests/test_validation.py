@@ -162,7 +162,7 @@ def test_toml_syntax_error_gives_the_line(priors_file, invoke):
             "training_mfu = { beta = [0.30, 0.55], point = 0.462 }\n",
             "",
             "training_mfu",
-            "needs 'training_mfu'",
+            "needs the run's hours: training_mfu; or accelerator_hours",
         ),
         ("[assumptions]", "[asumptions]", "asumptions", "unknown table"),
         (

@@ -39,11 +39,20 @@ class Model:
     # at least one of these groups of optional inputs must be given (all names in it)
     needs_one_of: tuple[tuple[str, ...], ...] = ()
     source: str = ""
+    # for a model whose outputs depend on which facts it is given: the outputs it computes
+    # when ``given`` names come from elsewhere, and (name to fix, why) a set of given names
+    # is inconsistent
+    produces: Callable[[frozenset[str]], tuple[str, ...]] | None = None
+    inconsistency: Callable[[frozenset[str]], tuple[str, str] | None] | None = None
 
     @property
     def summary(self) -> str:
         return (self.kernel.__doc__ or "").strip().splitlines()[0]
 
-    def outputs_given(self, available: set[str]) -> list[Port]:
-        """The outputs this model produces when ``available`` names are provided."""
+    def outputs_given(self, available: set[str], given: set[str] | None = None) -> list[Port]:
+        """The outputs this model produces when ``available`` names are provided (``given``:
+        those provided by something other than this model)."""
+        if self.produces is not None:
+            names = self.produces(frozenset(available if given is None else given))
+            return [p for p in self.outputs if p.name in names]
         return [p for p in self.outputs if all(name in available for name in p.required)]
