@@ -112,3 +112,31 @@ def test_an_implied_mfu_above_1_is_an_error_naming_the_inputs(priors_file, invok
     assert "training_flops over accelerator_hours at peak_flops_per_s implies an MFU of 4.45" in (
         result.stderr
     )
+
+
+def test_owned_cluster_cost_by_hand():
+    from simulate.models.owned import owned_cluster
+
+    out = owned_cluster(
+        accelerator_capex_usd=30_000.0,
+        server_overhead=1.64,
+        interconnect_share=0.19,
+        value_decline_per_year=0.14,
+        years_owned_before_run=0.5,
+        amortization_years=4.0,
+        accelerator_watts=700.0,
+        server_power_ratio=1.82,
+        power_drawn_fraction=0.75,
+        pue=1.1,
+        electricity_usd_per_kwh=0.08,
+        accelerator_hours=1e6,
+    )
+    cluster = 30_000 * 1.64 / 0.81  # $60,741 per accelerator, network included
+    value = cluster * 10 ** (-0.07)  # half a year of 0.14 orders of magnitude: $51,699
+    capital = value / (4 * 8766)  # $1.4744 per hour
+    energy = 0.700 * 1.82 * 0.75 * 1.1 * 0.08  # 0.9555 kW at the wall × PUE × price: $0.0841
+    assert out["owned_capital_hour_usd"] == pytest.approx(capital)
+    assert out["owned_capital_hour_usd"] == pytest.approx(1.4744, abs=1e-4)
+    assert out["owned_energy_hour_usd"] == pytest.approx(energy)
+    assert out["owned_accelerator_hour_usd"] == pytest.approx(1.5585, abs=1e-4)
+    assert out["owned_training_cost_usd"] == pytest.approx(1e6 * (capital + energy))
