@@ -746,6 +746,53 @@ def check(file: str, output_format: str) -> None:
 
 
 @cli.command()
+@click.option(
+    "--priors",
+    "folder",
+    type=click.Path(file_okay=False),
+    default="priors/frontier",
+    show_default=True,
+    help="Folder of the frontier run scenarios.",
+)
+@draws_option("1e5", "Sampled scenarios per run.")
+@seed_option()
+@click.option(
+    "--out",
+    default="results/frontier.md",
+    show_default=True,
+    help="The Markdown table to write; the chart goes beside it as NAME.png.",
+)
+def frontier(folder: str, draws: int, seed: int, out: str) -> None:
+    """Cost of every public frontier training run, rented and owned: one table and a chart.
+
+    Runs each scenario in priors/frontier/ (GPT-3, Gopher, PaLM, LLaMA-65B, Llama 2-70B,
+    Llama 3.1-405B, GPT-4, Gemini 1.0 Ultra, DeepSeek-V3) with one seed and writes P5 / P50 /
+    P95 of the cloud and the owned cost, with the seed analyses' single figures beside them,
+    and cost against publication year on a log axis.
+
+    \b
+    Example:
+      simulate frontier                   → results/frontier.md + results/frontier.png
+    """
+    import shlex
+
+    from simulate import frontier as frontier_table
+
+    if Path(out).suffix.lower() != ".md":
+        raise PriorsError(None, "--out", f"expected a path ending in .md, got {out!r}")
+    _check_out(out, str(Path(out).with_suffix(".png")))
+    missing = [r.file for r in frontier_table.RUNS if not (Path(folder) / r.file).is_file()]
+    if missing:
+        raise PriorsError(None, "--priors", f"{folder} lacks {', '.join(missing)}")
+    command = shlex.join(
+        ["simulate", "frontier", "--priors", folder, "--draws", str(draws), "--seed", str(seed),
+         "--out", out]
+    )  # fmt: skip
+    markdown, chart = _writing(out, lambda: frontier_table.write(folder, out, draws, seed, command))
+    click.echo(f"wrote {markdown} and {chart}", err=True)
+
+
+@cli.command()
 @format_option(("table", "json"))
 def models(output_format: str) -> None:
     """List the built-in cost models with their inputs, outputs and the units they read them in.

@@ -11,8 +11,17 @@ import simulate
 from simulate.models.inhouse import inhouse
 from tests.conftest import PRIORS
 
-SCENARIOS = sorted(p for p in PRIORS.glob("*.toml"))
-INCLUDED = sorted(p for p in PRIORS.glob("*/*.toml"))
+
+def _is_scenario(path):
+    import tomllib
+
+    return "models" in tomllib.loads(path.read_text()).get("scenario", {})
+
+
+FRONTIER = sorted(p for p in PRIORS.glob("frontier/*.toml") if _is_scenario(p))
+SCENARIOS = sorted(p for p in PRIORS.glob("*.toml")) + FRONTIER
+INCLUDED = sorted(p for p in PRIORS.glob("*/*.toml") if not _is_scenario(p))
+HARDWARE = sorted(p.stem for p in PRIORS.glob("hardware/*.toml"))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
@@ -42,14 +51,12 @@ def test_includable_files_cite_a_source_for_every_assumption(path, priors_file):
         assert entry.get("source", "").strip(), f"{path.name}: {name}"
 
 
-@pytest.mark.parametrize(
-    "name", ["v100", "a100-40gb", "a100-80gb", "h100", "h200", "tpu-v4", "mi300x"]
-)
+@pytest.mark.parametrize("name", HARDWARE)
 def test_hardware_files_declare_what_models_need(name):
     import tomllib
 
     entries = tomllib.loads((PRIORS / "hardware" / f"{name}.toml").read_text())["assumptions"]
-    assert set(entries) == {
+    needed = {
         "peak_flops_per_s",
         "hbm_bandwidth_bytes_per_s",
         "accelerator_memory_gb",
@@ -57,6 +64,10 @@ def test_hardware_files_declare_what_models_need(name):
         "accelerator_capex_usd",
         "accelerator_hour_usd",
     }
+    assert needed <= set(entries)
+    # what the owned-cluster model reads from the hardware (all but H200 and MI300X)
+    if name not in ("h200", "mi300x"):
+        assert {"server_power_ratio", "power_drawn_fraction"} <= set(entries)
     assert entries["peak_flops_per_s"]["unit"] == "TFLOP/s"
 
 
