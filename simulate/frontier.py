@@ -93,9 +93,7 @@ def markdown(rows: list[Row], draws: int, seed: int, chart: str, command: str) -
     ]
     for row in rows:
         figure = (
-            f"{humanize(row.run.seed_usd, 'USD')}: {row.run.seed_note}"
-            if row.run.seed_usd
-            else "—"
+            f"{humanize(row.run.seed_usd, 'USD')}: {row.run.seed_note}" if row.run.seed_usd else "—"
         )
         lines.append(
             f"| {row.run.label} | {int(row.run.year)} | "
