@@ -40,7 +40,7 @@ def main() -> None:
         f"{d} inputs, {args.base:,} base samples = {evaluations:,} evaluations "
         f"(best of {args.repeat})"
     )
-    print(f"Sobol analysis (SALib, 100 bootstrap resamples)  {sobol:7.3f} s")
+    print(f"Sobol analysis (100 bootstrap resamples)  {sobol:7.3f} s")
     print(f"Sobol analysis, --workers 2                       {sobol_2:7.3f} s")
     print(f"one Monte Carlo run of {evaluations:,} + summary   {monte_carlo:7.3f} s")
     print(

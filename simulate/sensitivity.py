@@ -135,7 +135,7 @@ def sobol(
     """
     import warnings
 
-    from SALib.analyze import sobol as sobol_analyze
+    from simulate import sobol_indices
 
     names = scenario.sampled
     if not names:
@@ -144,10 +144,6 @@ def sobol(
     # independence is assumed only between factors, where it holds (group Sobol indices)
     factors = scenario.dependence.factors(names)
     keys = [key for _, group in factors for key in group]
-    labels = [label for label, group in factors for _ in group]
-    problem = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
-    if len(factors) < len(keys) or scenario.dependence.tables:
-        problem["groups"] = labels
     membership = [next(i for i, (_, g) in enumerate(factors) if key in g) for key in keys]
     design = np.clip(
         saltelli_design(len(keys), base_samples, seed, membership), UNIFORM_EDGE, 1.0 - UNIFORM_EDGE
@@ -171,14 +167,10 @@ def sobol(
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            indices = sobol_analyze.analyze(
-                problem,
-                y,
-                calc_second_order=False,
-                num_resamples=resamples,
-                # a Generator, not the int: SALib treats seed 0 as "no seed" (`if seed:`);
-                # default_rng(default_rng(s)) is default_rng(s), so other seeds are unchanged
-                seed=np.random.default_rng(seed),
+            # SALib's estimates, bit for bit (tests hold them equal), computed without its
+            # repeated work; seed 0 is a seed here (SALib itself reads 0 as "no seed")
+            indices = sobol_indices.analyze(
+                y, len(factors), resamples, seed, workers=workers or default_workers()
             )
         result[output] = SobolIndices(
             *(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import simulate
@@ -207,3 +208,23 @@ def test_sobol_workers_do_not_change_numbers():
     one = sensitivity.sobol(scenario, ["query_cost_usd"], 512, seed=3)
     two = sensitivity.sobol(scenario, ["query_cost_usd"], 512, seed=3, workers=2)
     assert one == two
+
+
+@pytest.mark.parametrize(("factors", "groups"), [(3, None), (6, None), (3, [0, 0, 1, 2, 2])])
+def test_our_sobol_estimates_are_salib_s_bit_for_bit(factors, groups):
+    from SALib.analyze import sobol as salib
+
+    from simulate import sobol_indices
+
+    y = np.random.default_rng(factors).lognormal(0, 1, 512 * (factors + 2))
+    names = [f"x{i}" for i in range(len(groups) if groups else factors)]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0, 1]] * len(names)}
+    if groups:
+        problem["groups"] = [f"g{g}" for g in groups]
+    expected = salib.analyze(
+        problem, y, calc_second_order=False, num_resamples=100, seed=np.random.default_rng(5)
+    )
+    for workers in (1, 2):
+        got = sobol_indices.analyze(y, factors, 100, 5, workers=workers)
+        for key in ("S1", "ST", "S1_conf", "ST_conf"):
+            assert got[key] == [float(v) for v in expected[key]], key
