@@ -49,6 +49,8 @@ class Comparison:
     ratio_b_over_a: QuantitySummary
     shared_assumptions: tuple[str, ...]
     pairs_left_out: int
+    difference_b_minus_a: QuantitySummary | None = None
+    p_b_less_than_a: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         ratio = self.ratio_b_over_a
@@ -67,6 +69,14 @@ class Comparison:
             },
             "shared_assumptions": list(self.shared_assumptions),
             "pairs_left_out": self.pairs_left_out,
+            **(
+                {
+                    "p_b_less_than_a": self.p_b_less_than_a,
+                    "difference_b_minus_a": self.difference_b_minus_a.to_dict(),
+                }
+                if self.difference_b_minus_a is not None
+                else {}
+            ),
         }
 
 
@@ -128,4 +138,8 @@ def compare(
         ratio_b_over_a=quantity_summary(output, "1", ratio, percentiles),
         shared_assumptions=tuple(shared),
         pairs_left_out=int(draws - np.count_nonzero(both)),
+        difference_b_minus_a=quantity_summary(
+            output, unit, value_b[both] - value_a[both], percentiles
+        ),
+        p_b_less_than_a=float(np.mean(value_b[both] < value_a[both])) if both.any() else None,
     )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from simulate.distributions import fmt
+from simulate.humanize import cell, humanize, unit_label
 from simulate.models import MODELS
 from simulate.spec import Scenario
 from simulate.summary import HISTOGRAM, QuantitySummary, Sensitivity, Summary, percentile_key
@@ -70,7 +71,10 @@ def summary_table(summary: Summary) -> str:
         head = f"{summary.scenario}: point values (every assumption at its point)"
         parts = [head]
         for section, entries in sections:
-            rows = [(name, e.unit, number(e.value)) for name, e in entries.items()]
+            rows = [
+                (name, unit_label(e.unit, name), cell(e.value, e.unit, name))
+                for name, e in entries.items()
+            ]
             parts.append(_table((section[:-1], "unit", "value"), rows))
         return "\n\n".join(parts)
     first = next(iter([*summary.outputs.values(), *summary.inputs.values()]), None)
@@ -85,16 +89,23 @@ def summary_table(summary: Summary) -> str:
     for section, entries in sections:
         rows = []
         for name, entry in entries.items():
-            cells = [number(v) for v in _statistic_values(entry)]
-            cells.append(f"[{number(entry.hdi_90[0])}, {number(entry.hdi_90[1])}]")
-            rows.append((name, entry.unit, *cells))
+            unit = entry.unit
+            values = _statistic_values(entry)
+            # the sd of a share is in percentage points, of money in money
+            cells = [cell(v, unit, name) for v in values]
+            low, high = entry.hdi_90
+            cells.append(f"[{cell(low, unit, name)}, {cell(high, unit, name)}]")
+            rows.append((name, unit_label(unit, name), *cells))
         parts.append(f"{section}:\n" + _table(header, rows))
     lines = []
     for _, entries in sections:
         for name, entry in entries.items():
             for result in entry.thresholds:
                 target = result.value if isinstance(result.value, str) else f"{result.value:g}"
-                lines.append(f"P({name} {result.op} {target}) = {number(result.probability)}")
+                chance = (
+                    "n/a" if result.probability is None else f"{100 * result.probability:.3g} %"
+                )
+                lines.append(f"P({name} {result.op} {target}) = {chance}")
             if entry.nonfinite:
                 lines.append(
                     f"{name}: {entry.nonfinite} draws are not finite (left out of the summary)"
@@ -322,36 +333,66 @@ def models_table() -> str:
 
 
 def comparison_table(result: Comparison) -> str:
-    """A sentence a planner can paste, then the two distributions and the ratio."""
-    a, b, p = result.a, result.b, result.p_a_less_than_b
-    lines = [
-        f"{result.output} [{result.unit}]: {a.scenario} is lower than {b.scenario} "
-        f"in {number(100 * p) if p is not None else 'n/a'} % of {result.draws:,} paired "
-        f"scenarios (seed {result.seed}, method {result.method}).",
+    """Sentences a planner can paste, then the two distributions, B − A and B / A."""
+    a, b = result.a, result.b
+    lines = [_comparison_sentence(result)]
+    lines.append(
         "shared assumptions (same draws in both): "
-        + (", ".join(result.shared_assumptions) or "none"),
-    ]
+        + (", ".join(result.shared_assumptions) or "none")
+    )
     if result.pairs_left_out:
         lines.append(f"{result.pairs_left_out} pairs with a non-finite value were left out")
     labels = ["mean", *[percentile_key(q) for q, _ in result.ratio_b_over_a.percentiles]]
 
-    def cells(entry: QuantitySummary) -> list[str]:
-        return [number(entry.mean), *[number(v) for _, v in entry.percentiles]]
+    def cells(entry: QuantitySummary, unit: str) -> list[str]:
+        values = [entry.mean, *[v for _, v in entry.percentiles]]
+        return [cell(v, unit, result.output) for v in values]
 
     rows = [
-        (f"A: {a.scenario}", *cells(a.statistics)),
-        (f"B: {b.scenario}", *cells(b.statistics)),
-        ("B / A", *cells(result.ratio_b_over_a)),
+        (f"A: {a.scenario}", *cells(a.statistics, result.unit)),
+        (f"B: {b.scenario}", *cells(b.statistics, result.unit)),
+        ("B / A", *[f"{c}×" if c != "n/a" else c for c in cells(result.ratio_b_over_a, "")]),
     ]
+    if result.difference_b_minus_a is not None:
+        rows.insert(2, ("B − A", *cells(result.difference_b_minus_a, result.unit)))
     return "\n".join(lines) + "\n\n" + _table(("", *labels), rows)
+
+
+def _comparison_sentence(result: Comparison) -> str:
+    """P(B > A), P(B < A) and the median difference, in words."""
+    from simulate.humanize import humanize
+
+    a, b, name, unit = result.a.scenario, result.b.scenario, result.output, result.unit
+    p_less, p_more = result.p_b_less_than_a, result.p_a_less_than_b
+    head = f"{name} [{unit}], {result.draws:,} paired scenarios (seed {result.seed}, "
+    head += f"method {result.method}): "
+    if p_less is None or p_more is None:
+        return head + "no pair of finite values to compare."
+    words = f"{b} is higher than {a} in {100 * p_more:.3g} % of them and lower in "
+    words += f"{100 * p_less:.3g} %"
+    if 1 - p_less - p_more > 0.0005:
+        words += f" (equal in {100 * (1 - p_less - p_more):.3g} %)"
+    difference = result.difference_b_minus_a
+    if difference is not None:
+        low, mid, high = (difference.percentile(q) for q in (5, 50, 95))
+        if None not in (low, mid, high):
+            words += (
+                f"; B − A is {humanize(mid, unit, name)} at the median, 90 % between "
+                f"{humanize(low, unit, name)} and {humanize(high, unit, name)}"
+            )
+    return head + words + "."
 
 
 def sensitivity_table(result: Sensitivity) -> str:
     """Tornado, rank correlation and Sobol tables for one output."""
-    parts = [f"{result.output} [{result.unit}], base case {number(result.base)}"]
+    unit, name = result.unit, result.output
+    parts = [f"{name} [{unit}], base case {humanize(result.base, unit, name)}"]
     if result.tornado is not None:
         lo, hi = result.swing_percentiles or (10.0, 90.0)
-        rows = [(r.input, number(r.low), number(r.high), number(r.swing)) for r in result.tornado]
+        rows = [
+            (r.input, cell(r.low, unit, name), cell(r.high, unit, name), cell(r.swing, unit, name))
+            for r in result.tornado
+        ]
         parts.append(
             f"tornado (one assumption at its P{lo:g} / P{hi:g}, the rest at point):\n"
             + _table(("input", f"at P{lo:g}", f"at P{hi:g}", "swing"), rows)

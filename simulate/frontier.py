@@ -16,7 +16,8 @@ from pathlib import Path
 
 from simulate import __version__, interrupts
 from simulate.engine import run
-from simulate.report import _figure, _save, _tex_safe, humanize
+from simulate.humanize import humanize
+from simulate.report import _figure, _save, _tex_safe
 from simulate.results import summarize, write_text
 from simulate.spec import load
 from simulate.summary import QuantitySummary

@@ -8,7 +8,6 @@ Then every assumption with its source, and how to reproduce the numbers.
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import tempfile
@@ -22,56 +21,13 @@ import numpy as np
 from simulate import __version__, interrupts, sensitivity
 from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
+from simulate.humanize import humanize, tick
 from simulate.results import Threshold, summarize, write_text
 from simulate.spec import Scenario
 from simulate.summary import QuantityError, QuantitySummary, Summary
 
 DEFAULT_DRAWS = 100_000
 DEFAULT_SOBOL_SAMPLES = 2**12
-_SHARE_WORDS = ("share", "rate", "mfu", "fraction", "utilization", "margin")
-_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-
-
-def humanize(value: float | None, unit: str, name: str = "") -> str:
-    """A value as a reader expects it: $1.4M, $0.011, 70B parameters, 21 %."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    if unit == "1" and any(word in name for word in _SHARE_WORDS) and abs(value) <= 10:
-        return f"{100 * value:.3g} %"
-    if unit.startswith("USD"):
-        per = unit[3:]
-        return f"{'-' if value < 0 else ''}${_scaled(abs(value))}{per}"
-    if unit == "1":
-        return _scaled(value)
-    if unit.startswith("1/"):  # a rate: 2.1T/year
-        return f"{_scaled(value)}/{unit[2:]}"
-    plural = {
-        "token": "tokens",
-        "parameter": "parameters",
-        "word": "words",
-        "day": "days",
-        "hour": "hours",
-        "year": "years",
-        "month": "months",
-    }.get(unit, unit)
-    return f"{_scaled(value)} {plural}"
-
-
-def tick(value: float, unit: str, name: str = "") -> str:
-    """An axis tick: the number as :func:`humanize` writes it, without a unit word."""
-    if unit.startswith("USD") or (unit == "1" and any(w in name for w in _SHARE_WORDS)):
-        return humanize(value, unit if not unit.startswith("USD") else "USD", name)
-    return _scaled(value)
-
-
-def _scaled(value: float) -> str:
-    magnitude = abs(value)
-    if magnitude >= 1e15:
-        return f"{value:.3g}"
-    for size, suffix in _SUFFIXES:
-        if magnitude >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,16 @@ def test_owned_h100_is_cheaper_than_owned_v100_for_gpt3(invoke):
         "--draws",
         "20000",
     ).stdout
-    assert "gpt3-training-owned-v100 is lower than gpt3-training-owned-h100 in" in table
+    assert (
+        "gpt3-training-owned-h100 is higher than gpt3-training-owned-v100 in 0 % of them" in table
+    )
+    assert "and lower in 100 %; B − A is -$" in table
+    # B − A and P(B < A) are in the JSON too, in the output's unit
+    difference = data["difference_b_minus_a"]
+    assert difference["unit"] == "USD" and difference["p95"] < 0
+    assert data["p_b_less_than_a"] == pytest.approx(1 - data["p_a_less_than_b"], abs=1e-9)
+    a, b = data["a"]["p50"], data["b"]["p50"]
+    assert difference["p50"] == pytest.approx(b - a, rel=0.2)  # paired: near the medians' gap
 
 
 def test_common_random_numbers_narrow_the_ratio(invoke):

@@ -119,7 +119,8 @@ def test_threshold_gives_the_exceedance_probability(priors_file, invoke):
     assert thresholds[">7.5"] == pytest.approx(0.25, abs=0.005)
     assert thresholds["<=1"] == pytest.approx(0.10, abs=0.005)
     table = invoke("run", priors_file(text), "--draws", "1e5", "--threshold", "x>7.5")
-    assert "P(x > 7.5) = 0.25" in table.stdout
+    # a probability reads as a percentage in the table, the same number as in the JSON
+    assert f"P(x > 7.5) = {100 * thresholds['>7.5']:.3g} %" in table.stdout
 
 
 def test_netcdf_round_trip_with_metadata_and_arviz(tmp_path, invoke):

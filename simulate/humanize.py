@@ -1,0 +1,80 @@
+"""Numbers as people read them: $1.4M, $0.011/ktoken, 21.3 %, 2,048, 70B tokens.
+
+For every output meant for people (tables, Markdown, figures); JSON and CSV keep full
+precision.
+"""
+
+from __future__ import annotations
+
+import math
+
+SHARE_WORDS = ("share", "rate", "mfu", "fraction", "utilization", "margin")
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+_PLURAL = {
+    "token": "tokens",
+    "parameter": "parameters",
+    "word": "words",
+    "day": "days",
+    "hour": "hours",
+    "year": "years",
+    "month": "months",
+}
+
+
+def is_share(unit: str, name: str) -> bool:
+    """A dimensionless quantity that reads as a percentage (an MFU, a margin, a share)."""
+    return unit == "1" and any(word in name for word in SHARE_WORDS)
+
+
+def scaled(value: float) -> str:
+    """3 significant digits with a K / M / B / T suffix."""
+    magnitude = abs(value)
+    if magnitude >= 1e15:
+        return f"{value:.3g}"
+    for size, suffix in _SUFFIXES:
+        if magnitude >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def humanize(value: float | None, unit: str, name: str = "") -> str:
+    """A value with its unit as a reader expects it: $1.4M, $0.011, 70B parameters, 21 %."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if is_share(unit, name) and abs(value) <= 10:
+        return f"{100 * value:.3g} %"
+    if unit.startswith("USD"):
+        return f"{'-' if value < 0 else ''}${scaled(abs(value))}{unit[3:]}"
+    if unit == "1":
+        return scaled(value)
+    if unit.startswith("1/"):  # a rate: 2.1T/year
+        return f"{scaled(value)}/{unit[2:]}"
+    return f"{scaled(value)} {_PLURAL.get(unit, unit)}"
+
+
+def cell(value: float | None, unit: str, name: str = "") -> str:
+    """A table cell beside a unit column: money with its $, shares as %, whole counts with
+    thousands separators, the rest to 3 significant digits with a K / M / B / T suffix."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if unit.startswith("USD"):
+        return f"{'-' if value < 0 else ''}${scaled(abs(value))}"
+    if is_share(unit, name) and abs(value) <= 10:
+        return f"{100 * value:.3g} %"
+    if unit == "1" and value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return scaled(value)
+
+
+def unit_label(unit: str, name: str = "") -> str:
+    """The unit column: '%' for shares, '' for pure numbers, else the unit."""
+    if is_share(unit, name):
+        return "%"
+    return "" if unit == "1" else unit
+
+
+def tick(value: float, unit: str, name: str = "") -> str:
+    """An axis tick: the number as :func:`humanize` writes it, without a unit word."""
+    if unit.startswith("USD") or is_share(unit, name):
+        return humanize(value, unit if not unit.startswith("USD") else "USD", name)
+    return scaled(value)
