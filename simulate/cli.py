@@ -124,10 +124,12 @@ def cli() -> None:
     """
 
 
-def _scenario(path: str) -> Any:
+def _scenario(path: str, sets: tuple[str, ...] = ()) -> Any:
+    from simulate import spec_overrides
     from simulate.spec import load
 
-    scenario = load(path)
+    overrides = dict(spec_overrides.parse(text) for text in sets)
+    scenario = load(path, overrides)
     for warning in scenario.warnings:
         click.echo(f"warning: {warning}", err=True)
     return scenario
@@ -242,6 +244,18 @@ def format_option(
     )
 
 
+def set_option() -> Any:
+    return click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="What-if without editing the file: replace an assumption by a number (fixed) or "
+        "a distribution in the file's syntax, e.g. --set gross_margin=0.7 or --set "
+        "'gross_margin=beta:[0.6,0.8]'. Keeps its unit; repeatable.",
+    )
+
+
 def threshold_option(help: str) -> Any:
     return click.option("--threshold", "thresholds", multiple=True, metavar="NAME>VALUE", help=help)
 
@@ -302,6 +316,7 @@ def threshold_option(help: str) -> Any:
     "to 4,194,304 draws.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
+@set_option()
 def run(
     file: str,
     draws: int,
@@ -317,6 +332,7 @@ def run(
     out: str | None,
     statistics: str,
     quiet: bool,
+    sets: tuple[str, ...],
 ) -> None:
     """Sample a scenario and summarise every output and input.
 
@@ -339,7 +355,7 @@ def run(
             None, "--out", f"expected a path ending in .nc, .json or .csv, got {out!r}"
         )
     _check_out(out)
-    scenario = _scenario(file)
+    scenario = _scenario(file, sets)
     parsed_thresholds = _thresholds(scenario, from_options)
     _validate_names(scenario, parsed_thresholds)
     keep = point or results.keeps_every_draw(scenario, draws, statistics)
@@ -477,6 +493,7 @@ def _check_disk(scenario: Any, draws: int, out: str) -> None:
 )
 @workers_option("Threads per run; never changes numbers.")
 @format_option(("table", "json"))
+@set_option()
 def compare(
     file_a: str,
     file_b: str,
@@ -487,6 +504,7 @@ def compare(
     percentiles: tuple[float, ...],
     workers: int | None,
     output_format: str,
+    sets: tuple[str, ...],
 ) -> None:
     """Compare one output of two scenarios on common random numbers.
 
@@ -502,7 +520,7 @@ def compare(
     from simulate import compare as comparing
     from simulate import formatting
 
-    scenario_a, scenario_b = _scenario(file_a), _scenario(file_b)
+    scenario_a, scenario_b = _scenario(file_a, sets), _scenario(file_b, sets)
     _check_memory([scenario_a, scenario_b], draws, method)
     with _option_for_quantities("--output"):
         result = comparing.compare(
@@ -574,6 +592,7 @@ class Swing(click.ParamType):
     help="Also save the result (.json or .csv), atomically.",
 )
 @workers_option("Threads for the Sobol design's inverse CDFs; never changes numbers.")
+@set_option()
 def sensitivity(
     file: str,
     output: str,
@@ -584,6 +603,7 @@ def sensitivity(
     output_format: str,
     out: str | None,
     workers: int | None,
+    sets: tuple[str, ...],
 ) -> None:
     """Which assumptions drive an output: tornado, rank correlation, Sobol indices.
 
@@ -621,7 +641,7 @@ def sensitivity(
             f"(e.g. {1 << draws.bit_length():,})",
             err=True,
         )
-    scenario = _scenario(file)
+    scenario = _scenario(file, sets)
     if "spearman" in chosen:
         _check_memory([scenario], draws)
     if "sobol" in chosen:
@@ -665,6 +685,7 @@ def sensitivity(
     show_default=True,
     help="Base sample size of the Sobol analysis behind 'What drives it'.",
 )
+@set_option()
 def report(
     file: str,
     out: str | None,
@@ -672,6 +693,7 @@ def report(
     seed: int,
     thresholds: tuple[str, ...],
     sobol_samples: int,
+    sets: tuple[str, ...],
 ) -> None:
     """Write a Markdown risk section with figures, ready to paste into a planning document.
 
@@ -690,7 +712,7 @@ def report(
     from simulate import report as reporting
 
     from_options = [parse_threshold(t) for t in thresholds]
-    scenario = _scenario(file)
+    scenario = _scenario(file, sets)
     parsed = _thresholds(scenario, from_options)
     _validate_names(scenario, parsed)
     from simulate.sensitivity import MIN_SOBOL_SAMPLES
@@ -715,6 +737,8 @@ def report(
     command = ["simulate", "report", file, "--draws", str(draws), "--seed", str(seed)]
     for threshold in thresholds:
         command += ["--threshold", threshold]
+    for text in sets:
+        command += ["--set", text]
     command += ["--sobol-samples", str(sobol_samples), "--out", target]
     written = _writing(
         target,

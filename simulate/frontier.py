@@ -174,13 +174,16 @@ def write(
     rows = evaluate_runs(folder, draws, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     figure = out.with_name(f"{out.stem}.png")
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent))
+    staging: Path | None = None
     try:
+        with interrupts.deferred():  # a signal now is raised once the folder's name is known
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent))
         chart(rows, staging / figure.name)
         write_text(markdown(rows, draws, seed, figure.name, command), staging / out.name)
         interrupts.check()
         os.replace(staging / figure.name, figure)
         os.replace(staging / out.name, out)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return out, figure

@@ -10,6 +10,8 @@ moved into place — raises it again.
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 received: list[int] = []
@@ -34,3 +36,20 @@ def check() -> None:
     """Raise again a signal that arrived while a library swallowed its exception."""
     if received:
         raise KeyboardInterrupt if received[0] == signal.SIGINT else Terminated()
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while the block runs (a temporary file is made and its
+    name recorded), and deliver them when it ends: the caller's cleanup then knows the name.
+    Enter it inside the ``try`` whose ``except`` removes the file."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no POSIX signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

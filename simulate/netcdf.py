@@ -69,6 +69,8 @@ def dataset_attrs(scenario: Scenario, draws: int, seed: int | None, method: str)
         "joint_sets": json.dumps(
             {j.label: {"names": list(j.names), "from": j.detail} for j in scenario.joint_sets}
         ),
+        # assumptions replaced on the command line (the sha256 covers them too)
+        "set_on_command_line": json.dumps(dict(scenario.overrides)),
     }
 
 
@@ -118,16 +120,18 @@ class DrawWriter:
 
     def __enter__(self) -> DrawWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, self._temporary = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        os.close(handle)
         try:
+            with interrupts.deferred():  # a signal now is raised once the name is known
+                handle, self._temporary = tempfile.mkstemp(
+                    prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+                )
+                os.close(handle)
             self._create()
         except BaseException:  # an interrupt while the file is laid out leaves nothing behind
             if self._file is not None:
                 self._file.close()
-            Path(self._temporary).unlink(missing_ok=True)
+            if self._temporary:
+                Path(self._temporary).unlink(missing_ok=True)
             raise
         return self
 

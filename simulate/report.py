@@ -69,9 +69,11 @@ def write_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     # figures and Markdown are drawn in a folder of their own beside ``out`` and moved into
     # place together at the end: an interrupted report leaves nothing behind
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent))
+    staging: Path | None = None
     moved: list[Path] = []
     try:
+        with interrupts.deferred():  # a signal now is raised once the folder's name is known
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent))
         for name in keys:
             unit = scenario.unit(name)
             tornado_path = out.with_name(f"{out.stem}-{name}-tornado.png")
@@ -103,7 +105,8 @@ def write_report(
             path.unlink(missing_ok=True)
         raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return Report(out, tuple(figures))
 
 

@@ -10,7 +10,6 @@ and left out.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
@@ -21,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from simulate import __version__, interrupts
+from simulate import interrupts
 from simulate.engine import Draws, Streamed, default_workers
-from simulate.sampling import BLOCK_SIZE
 from simulate.spec import Scenario
 from simulate.statistics import Sketch, exact_statistics
 from simulate.summary import (
@@ -291,52 +289,21 @@ def to_dataset(scenario: Scenario, draws: Draws) -> Any:
     """An xarray Dataset over ``draw`` with every input and output and their metadata.
 
     Dimensions are ``(chain, draw)`` with a single chain: arviz's layout for draws, so
-    ``arviz.summary`` and ``arviz.hdi`` accept the Dataset (and the NetCDF file) unchanged.
+    ``arviz.summary`` and ``arviz.hdi`` accept the Dataset unchanged. A fixed input is a
+    broadcast view here, costing no memory (on disk it is stored once: :mod:`simulate.netcdf`).
     """
     import xarray as xr
 
+    from simulate.netcdf import dataset_attrs, variable_attrs
+
     variables = {}
     for name, values in {**draws.inputs, **draws.outputs}.items():
-        attrs = {"unit": scenario.unit(name), "description": scenario.description_of(name)}
-        if name in scenario.assumptions:
-            assumption = scenario.assumptions[name]
-            attrs.update(
-                kind="assumption",
-                source=assumption.source,
-                distribution=assumption.distribution.summary,
-                declared=f"{assumption.declaration} {assumption.declared_unit}",
-                point=assumption.distribution.point,
-            )
-        elif name in scenario.derived:
-            derived = scenario.derived[name]
-            attrs.update(kind="derived", source=derived.source, expression=derived.expression.text)
-        else:
-            model = next(m for m in scenario.models if name in [p.name for p in m.outputs])
-            attrs.update(kind="model output", model=model.name, source=model.source)
-        # (chain, draw) with one chain is arviz's layout, so az.summary and az.hdi read the
-        # Dataset as it is; a fixed input is a broadcast view, costing no memory.
         values = np.broadcast_to(np.asarray(values, dtype=float), (draws.draws,))
-        variables[name] = xr.Variable(("chain", "draw"), values[np.newaxis, :], attrs=attrs)
+        variables[name] = xr.Variable(
+            ("chain", "draw"), values[np.newaxis, :], attrs=variable_attrs(scenario, name)
+        )
     return xr.Dataset(
-        variables,
-        attrs={
-            "scenario": scenario.name,
-            "title": scenario.title,
-            "seed": draws.seed if draws.seed is not None else "none (point values)",
-            "draws": draws.draws,
-            "method": draws.method,
-            "version": __version__,
-            "priors_file": scenario.path,
-            "priors_sha256": scenario.sha256,
-            "block_size": BLOCK_SIZE,
-            # how assumptions were drawn together (the tables' bytes are in the sha256)
-            "rank_correlations": json.dumps(
-                [[a, b, rho] for a, b, rho in scenario.dependence.declared]
-            ),
-            "joint_sets": json.dumps(
-                {j.label: {"names": list(j.names), "from": j.detail} for j in scenario.joint_sets}
-            ),
-        },
+        variables, attrs=dataset_attrs(scenario, draws.draws, draws.seed, draws.method)
     )
 
 
@@ -372,9 +339,13 @@ def _write_atomically(path: str | Path, write: Callable[[str], None]) -> Path:
     """Call ``write(temporary)`` on a file beside ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
+    temporary = ""
     try:
+        with interrupts.deferred():  # a signal now is raised once the name is known
+            handle, temporary = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+            )
+            os.close(handle)
         write(temporary)
         interrupts.check()  # a signal a library callback swallowed during the write
         umask = os.umask(0)
@@ -382,7 +353,8 @@ def _write_atomically(path: str | Path, write: Callable[[str], None]) -> Path:
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give a normal file's mode
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
         raise
     return path
 

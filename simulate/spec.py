@@ -9,15 +9,25 @@ Every problem is a :class:`~simulate.errors.PriorsError` naming the file and the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import stat
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulate import dimensions, distributions, expressions, spec_joint, spec_units, units
+from simulate import (
+    dimensions,
+    distributions,
+    expressions,
+    spec_joint,
+    spec_overrides,
+    spec_units,
+    units,
+)
 from simulate.dependence import Dependence
 from simulate.distributions import Distribution, DistributionError
 from simulate.errors import PriorsError
@@ -111,6 +121,8 @@ class Scenario:
     # assumptions drawn together: rank correlations and joint parameter sets
     dependence: Dependence = field(default_factory=Dependence)
     joint_sets: tuple[spec_joint.JointSet, ...] = ()
+    # assumptions replaced on the command line (--set NAME=VALUE), in name order
+    overrides: tuple[tuple[str, str], ...] = ()
 
     @property
     def outputs(self) -> list[str]:
@@ -146,13 +158,26 @@ class Scenario:
         return ""
 
 
-def load(path: str | Path) -> Scenario:
-    """Read, validate and plan a priors file (and the files it includes)."""
+def load(path: str | Path, overrides: Mapping[str, str] | None = None) -> Scenario:
+    """Read, validate and plan a priors file (and the files it includes).
+
+    ``overrides`` maps assumption names to ``--set`` values (:mod:`simulate.spec_overrides`);
+    they are validated like the file and recorded in the scenario (and its sha256).
+    """
     path = Path(path)
     document, raw = _read(path)
     digest = hashlib.sha256(raw)
     included = _includes(document, path, digest, chain=(path.resolve(),))
-    return _scenario(document, str(path), digest, included)
+    if not overrides:
+        return _scenario(document, str(path), digest, included)
+    document = spec_overrides.apply(document, included, overrides, str(path))
+    for name, text in sorted(overrides.items()):
+        digest.update(f"\0--set {name}={text}".encode())
+    try:
+        scenario = _scenario(document, str(path), digest, included)
+    except PriorsError as exc:
+        raise spec_overrides.error_for(exc, overrides) or exc from None
+    return dataclasses.replace(scenario, overrides=tuple(sorted(overrides.items())))
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes]:

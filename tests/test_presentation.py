@@ -59,3 +59,64 @@ def test_sensitivity_prints_money_too(invoke):
     ).stdout  # fmt: skip
     assert "base case $1.4M" in table
     assert re.search(r"training_mfu\s+\$1\.98M\s+\$1\.24M\s+\$745K", table), table
+
+
+def _json(invoke, *args):
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_set_replaces_an_assumption_for_one_run(invoke, tmp_path):
+    path = PRIORS / "search-two-stage.toml"
+    base = _json(invoke, "run", path, "--point")["outputs"]["query_cost_usd"]["value"]
+    # the cost is proportional to (1 − gross margin): 0.75 → 0.5 doubles it
+    fixed = _json(invoke, "run", path, "--point", "--set", "gross_margin=0.5")
+    assert fixed["outputs"]["query_cost_usd"]["value"] == pytest.approx(2 * base)
+    assert fixed["inputs"]["gross_margin"]["value"] == 0.5
+    drawn = _json(invoke, "run", path, "-n", "20000", "--set", "gross_margin=beta:[0.6,0.8]")
+    margin = drawn["inputs"]["gross_margin"]
+    assert margin["p5"] == pytest.approx(0.6, abs=0.01) and margin["p95"] == pytest.approx(
+        0.8, abs=0.01
+    )
+    out = tmp_path / "run.nc"
+    invoke("run", path, "-n", "1000", "--set", "cache_hit_rate=0.5", "--out", out, "-q")
+    import xarray as xr
+
+    with xr.open_dataset(out) as dataset:
+        assert json.loads(dataset.attrs["set_on_command_line"]) == {"cache_hit_rate": "0.5"}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nope=1", "'nope' is not an assumption of"),
+        ("gross_margin", "expected NAME=VALUE"),
+        ("gross_margin=beta:[0.9,0.8]", "gross_margin=beta:[0.9,0.8]: beta needs lo < hi"),
+        ("gross_margin=beta:[0.6", "expected a number, FAMILY:VALUE"),
+        ("revenue_per_query_usd=0.05", "'revenue_per_query_usd' is not an assumption"),
+    ],
+)
+def test_a_bad_set_is_exit_2_naming_the_option(invoke, value, message):
+    result = invoke("run", PRIORS / "search-two-stage.toml", "--set", value)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --set: ") and message in result.stderr
+
+
+def test_set_is_in_the_reports_reproduce_line_and_applies_to_both_sides_of_compare(
+    invoke, tmp_path
+):
+    out = tmp_path / "r.md"
+    result = invoke(
+        "report", PRIORS / "search-two-stage.toml", "--draws", "2000", "--sobol-samples", "64",
+        "--set", "cache_hit_rate=0.5", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "--set cache_hit_rate=0.5" in out.read_text()
+    data = _json(
+        invoke, "compare", PRIORS / "search-two-stage.toml",
+        PRIORS / "search-chatgpt-equivalent.toml", "-o", "query_cost_usd", "-n", "2000",
+        "--set", "gross_margin=0.5",
+    )  # fmt: skip
+    assert "gross_margin" not in data["shared_assumptions"]  # fixed in both: not sampled
+    assert "cache_hit_rate" in data["shared_assumptions"]
