@@ -5,9 +5,10 @@ The public API follows the data flow: ``load`` a priors file into a validated sc
 ``to_dataset`` and save it with ``write_netcdf``::
 
     import simulate
-    scenario = simulate.load("priors/gpt3-training.toml")
+    scenario = simulate.load("priors/gpt3-training.toml")   # or a dict of the file's content
     draws = simulate.run(scenario, draws=1_000_000, seed=42)
     simulate.summarize(scenario, draws).outputs["training_cost_usd"].percentile(50)
+    draws.to_dataset(), draws.to_dataframe(), simulate.summarize(scenario, draws).to_dataframe()
 
 Names are imported lazily so that ``simulate --help`` stays fast.
 """
@@ -36,7 +37,17 @@ _API = {
     "to_dataset": "simulate.results",
     "write_netcdf": "simulate.results",
     "MODELS": "simulate.models",
+    "Draws": "simulate.engine",
+    "QuantityError": "simulate.summary",
+    "Sensitivity": "simulate.summary",
+    "analyze": "simulate.sensitivity",
+    "Comparison": "simulate.compare",
+    "write_report": "simulate.report",
 }
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 def __getattr__(name: str) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,33 @@ class Draws:
     draws: int
     seed: int | None
     method: str
+    scenario: Scenario | None = None
+
+    def to_dataset(self) -> Any:
+        """The xarray Dataset (``chain``, ``draw``) with units and sources in its attrs."""
+        from simulate.results import to_dataset
+
+        return to_dataset(self._scenario(), self)
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame: one row per draw, one column per quantity (units in
+        ``DataFrame.attrs["units"]``)."""
+        import pandas as pd
+
+        columns = {
+            name: np.broadcast_to(np.asarray(values, dtype=float), (self.draws,))
+            for name, values in {**self.inputs, **self.outputs}.items()
+        }
+        frame = pd.DataFrame(columns)
+        frame.index.name = "draw"
+        scenario = self._scenario()
+        frame.attrs["units"] = {name: scenario.unit(name) for name in columns}
+        return frame
+
+    def _scenario(self) -> Scenario:
+        if self.scenario is None:
+            raise ValueError("these draws carry no scenario; pass one to results.to_dataset")
+        return self.scenario
 
 
 def evaluate(scenario: Scenario, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -72,7 +100,12 @@ def run_point(scenario: Scenario) -> Draws:
     """The base case: one evaluation with every assumption at its point value."""
     inputs = point_values(scenario)
     return Draws(
-        inputs=inputs, outputs=evaluate(scenario, inputs), draws=1, seed=None, method="point"
+        inputs=inputs,
+        outputs=evaluate(scenario, inputs),
+        draws=1,
+        seed=None,
+        method="point",
+        scenario=scenario,
     )
 
 
@@ -149,7 +182,7 @@ def run(
                 target[name][start:stop] = values
         if progress:
             progress(stop - start)
-    return Draws(inputs=inputs, outputs=outputs, draws=draws, seed=seed, method=method)
+    return Draws(inputs, outputs, draws, seed, method, scenario)
 
 
 def _evaluate_task(

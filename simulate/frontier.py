@@ -13,11 +13,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from simulate import __version__, interrupts
 from simulate.engine import run
+from simulate.figures import canvas, tex_safe
 from simulate.humanize import humanize
-from simulate.report import _figure, _save, _tex_safe
 from simulate.results import summarize, write_text
 from simulate.spec import load
 from simulate.summary import QuantitySummary
@@ -126,8 +127,11 @@ def chart(rows: list[Row], path: Path) -> None:
     """Cost against publication year, log axis, 90 % intervals as error bars."""
     from matplotlib.ticker import FuncFormatter
 
-    plt, figure = _figure()
-    axes = figure.add_subplot()
+    with canvas(path) as figure:
+        _draw_chart(rows, figure.add_subplot(), FuncFormatter)
+
+
+def _draw_chart(rows: list[Row], axes: Any, formatter: Any) -> None:
     for offset, key, colour, label in (
         (-0.06, "cloud", "#4C72B0", "cloud (rented)"),
         (0.06, "owned", "#DD8452", "owned (capex + energy)"),
@@ -157,12 +161,11 @@ def chart(rows: list[Row], path: Path) -> None:
             fontsize=7,
         )
     axes.set_yscale("log")
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tex_safe(humanize(v, "USD"))))
+    axes.yaxis.set_major_formatter(formatter(lambda v, _: tex_safe(humanize(v, "USD"))))
     axes.set_xlabel("publication year")
     axes.set_ylabel("final training run cost (USD)")
     axes.set_title("Frontier training runs: median and 90 % interval")
     axes.legend(loc="upper left", fontsize=8)
-    _save(plt, figure, path)
 
 
 def write(

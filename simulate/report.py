@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from simulate import __version__, interrupts, sensitivity
+from simulate import __version__, figures, interrupts, sensitivity
 from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
-from simulate.humanize import humanize, tick
+from simulate.humanize import humanize, unit_label
 from simulate.results import Threshold, summarize, write_text
 from simulate.spec import Scenario
-from simulate.summary import QuantityError, QuantitySummary, Summary
+from simulate.summary import QuantityError, QuantitySummary, Summary, TornadoRow
+from simulate.thresholds import threshold_factor
 
 DEFAULT_DRAWS = 100_000
 DEFAULT_SOBOL_SAMPLES = 2**12
@@ -65,7 +66,8 @@ def write_report(
     swings = sensitivity.tornado(scenario, keys)
     drivers, method_note = _drivers(scenario, keys, sobol_samples, seed, swings)
 
-    figures: list[Path] = []
+    kinds = {name: kind_of(result.outputs[name], scenario.unit(name)) for name in keys}
+    drawn: list[Path] = []
     out.parent.mkdir(parents=True, exist_ok=True)
     # figures and Markdown are drawn in a folder of their own beside ``out`` and moved into
     # place together at the end: an interrupted report leaves nothing behind
@@ -76,28 +78,29 @@ def write_report(
             staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent))
         for name in keys:
             unit = scenario.unit(name)
+            if kinds[name] != CONTINUOUS:  # a constant or a 0/1 flag: a sentence says it all
+                continue
             tornado_path = out.with_name(f"{out.stem}-{name}-tornado.png")
             distribution_path = out.with_name(f"{out.stem}-{name}-distribution.png")
-            if swings[name]:
-                _tornado_figure(
-                    swings[name], float(base[name]), name, unit, scenario,
+            rows = [r for r in swings[name] if r.swing > 0][:10][::-1]  # largest on top
+            if rows:
+                figures.tornado(
+                    rows, float(base[name]), name, unit, _tornado_labels(rows, name, scenario),
                     staging / tornado_path.name,
                 )  # fmt: skip
-                figures.append(tornado_path)
-            _distribution_figure(
-                _values(result, name),
-                summary.outputs[name],
-                name,
-                unit,
-                staging / distribution_path.name,
-            )
-            figures.append(distribution_path)
+                drawn.append(tornado_path)
+            figures.distribution(
+                result.outputs[name], summary.outputs[name], name, unit,
+                _markers(scenario, name, summary, base), staging / distribution_path.name,
+            )  # fmt: skip
+            drawn.append(distribution_path)
         markdown = _markdown(
-            scenario, keys, summary, base, drivers, method_note, figures, out, draws, seed, command
-        )
+            scenario, keys, summary, base, drivers, method_note, drawn, out, draws, seed, command,
+            kinds, result,
+        )  # fmt: skip
         write_text(markdown, staging / out.name)
         interrupts.check()
-        for path in (*figures, out):  # the Markdown last: it is what points to the figures
+        for path in (*drawn, out):  # the Markdown last: it is what points to the figures
             os.replace(staging / path.name, path)
             moved.append(path)
     except BaseException:
@@ -107,12 +110,58 @@ def write_report(
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    return Report(out, tuple(figures))
+    return Report(out, tuple(drawn))
 
 
-def _values(result: Draws, name: str) -> np.ndarray:
-    values = result.outputs[name]
-    return values[np.isfinite(values)]
+CONSTANT, INDICATOR, CONTINUOUS = "constant", "indicator", "continuous"
+
+
+def kind_of(values: np.ndarray, unit: str) -> str:
+    """A constant (no spread beyond rounding), a 0/1 indicator, or a continuous output."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return CONSTANT
+    low, high = float(finite.min()), float(finite.max())
+    if high - low <= 1e-9 * max(abs(low), abs(high)) and np.all(np.isfinite(values)):
+        return CONSTANT
+    if unit == "1" and np.all(np.isin(finite, (0.0, 1.0))):
+        return INDICATOR
+    return CONTINUOUS
+
+
+def _tornado_labels(rows: Sequence[TornadoRow], name: str, scenario: Scenario) -> list[str]:
+    labels = []
+    for row in rows:
+        if row.joint:  # a joint set moves as one row of its table
+            labels.append(f"{row.input} (joint set)\nrows at P10 – P90 of {name}")
+            continue
+        assumption = scenario.assumptions[row.input]
+        lo, hi = assumption.distribution.ppf(np.array([0.1, 0.9]))
+        labels.append(
+            f"{row.input}\n{humanize(float(lo), assumption.unit, row.input)}"
+            f" – {humanize(float(hi), assumption.unit, row.input)}"
+        )
+    return labels
+
+
+def _markers(
+    scenario: Scenario, name: str, summary: Summary, base: dict[str, Any]
+) -> list[figures.Marker]:
+    """What the text compares the output with: the base case and each threshold."""
+    unit = scenario.unit(name)
+    value = float(np.asarray(base[name]).reshape(-1)[0])
+    markers = [figures.Marker(value, f"base case {humanize(value, unit, name)}")]
+    for result in summary.outputs[name].thresholds:
+        if isinstance(result.value, str):
+            # the reference in this output's unit, as the threshold compares them
+            factor = threshold_factor(Threshold(name, result.op, result.value), scenario.unit)
+            reference = float(np.asarray(base[result.value]).reshape(-1)[0]) * factor
+            label = f"{result.value} (base case {humanize(reference, unit, name)})"
+            markers.append(figures.Marker(reference, label, "-.", "#55A868"))
+        else:
+            label = f"threshold {humanize(result.value, unit, name)}"
+            markers.append(figures.Marker(float(result.value), label, "-.", "#55A868"))
+    return markers
 
 
 def _drivers(
@@ -120,7 +169,7 @@ def _drivers(
     keys: list[str],
     samples: int,
     seed: int,
-    swings: dict[str, list[dict[str, Any]]],
+    swings: dict[str, list[TornadoRow]],
 ) -> tuple[dict[str, list[tuple[str, float]]], str]:
     """Top assumptions per output: by Sobol ST, or by tornado swing when Sobol cannot run."""
     if not scenario.sampled:
@@ -133,7 +182,14 @@ def _drivers(
             {k: [(r.input, r.swing / total[k]) for r in swings[k]] for k in keys},
             "tornado swing share",
         )
-    ranked = {k: sorted(indices[k].ST.items(), key=lambda item: -item[1]) for k in keys}
+    ranked = {}
+    for k in keys:
+        # an index outside [0, 1] beyond its interval is noise, not a finding
+        noisy = {flag.split(" of ")[1].split(" = ")[0] for flag in indices[k].out_of_range()}
+        ranked[k] = sorted(
+            ((i, v) for i, v in indices[k].ST.items() if i not in noisy and v <= 1.0),
+            key=lambda item: -item[1],
+        )
     return ranked, f"Sobol total index, {samples:,} base samples"
 
 
@@ -144,68 +200,60 @@ def _markdown(
     base: dict[str, Any],
     drivers: dict[str, list[tuple[str, float]]],
     method_note: str,
-    figures: list[Path],
+    drawn: list[Path],
     out: Path,
     draws: int,
     seed: int,
     command: str,
+    kinds: dict[str, str],
+    result: Draws,
 ) -> str:
     lines = [f"## Risk: {scenario.title}", ""]
     if scenario.description:
         lines += [scenario.description, ""]
-    for name in keys:
-        entry, unit = summary.outputs[name], scenario.unit(name)
-        p5, p50, p95 = (entry.percentile(q) for q in (5, 50, 95))
-        label = scenario.description_of(name) or name
-        title = f"**{label[0].upper() + label[1:]}** (`{name}`)"
-        if entry.sd == 0:
-            sentence = (
-                f"{title}: {humanize(p50, unit, name)}, with no uncertainty "
-                "(every assumption it depends on is fixed)."
-            )
-        else:
-            sentence = (
-                f"{title}: {humanize(p50, unit, name)} median, 90 % between "
-                f"{humanize(p5, unit, name)} and {humanize(p95, unit, name)} "
-                f"(base case {humanize(float(base[name]), unit, name)})."
-            )
-        for result in entry.thresholds:
-            op, target, probability = result.op, result.value, result.probability
-            verb = {">": "exceeds", ">=": "reaches", "<": "stays below", "<=": "stays at most"}[op]
-            if isinstance(target, str):
-                reference = float(np.asarray(base[target]).reshape(-1)[0])
-                what = (
-                    f"`{target}` ({humanize(reference, scenario.unit(target), target)} "
-                    "in the base case), draw by draw"
-                )
-            else:
-                what = humanize(float(target), unit, name)
-            sentence += f" A {humanize(probability, '1', 'share')} chance it {verb} {what}."
-        if entry.nonfinite:
-            sentence += (
-                f" In {entry.nonfinite:,} of {draws:,} draws it is not finite "
-                "(left out of these figures)."
-            )
-        lines += [sentence, ""]
-
     lines += [
-        "| output | unit | P5 | P50 | P95 | mean | 90 % HDI |",
-        "|---|---|---|---|---|---|---|",
+        f"*Base case*: every assumption at its point value, the single number an estimate "
+        f"without uncertainty gives. *Median* and *90 %*: over {draws:,} sampled scenarios. "
+        "They differ when the assumptions' distributions are skewed.",
+        "",
     ]
     for name in keys:
+        lines += [_headline(scenario, name, summary, base, kinds[name], result, draws), ""]
+    others = [
+        (name, r)
+        for section in (summary.outputs, summary.inputs)
+        for name, entry in section.items()
+        if name not in keys
+        for r in entry.thresholds
+    ]
+    for name, threshold in others:  # a threshold on a quantity without a headline of its own
+        unit = scenario.unit(name)
+        lines += [f"`{name}`: {_threshold_words(threshold, unit, name, scenario, base)}", ""]
+
+    continuous = [name for name in keys if kinds[name] == CONTINUOUS]
+    if continuous:
+        lines += [
+            "| output | unit | P5 | P50 | P95 | mean | 90 % HDI |",
+            "|---|---|---|---|---|---|---|",
+        ]
+    for name in continuous:
         entry, unit = summary.outputs[name], scenario.unit(name)
+        p5, p50, p95 = _percentiles_with_infinity(result.outputs[name], entry)
         lo, hi = entry.hdi_90
-        shown = (*(entry.percentile(q) for q in (5, 50, 95)), entry.mean)
-        cells = [humanize(v, unit, name) for v in shown]
+        cells = [_number(v, unit, name) for v in (p5, p50, p95, entry.mean)]
         lines.append(
-            f"| `{name}` | {unit} | "
+            f"| `{name}` | {unit_label(unit, name) or 'number'} | "
             + " | ".join(cells)
             + f" | {humanize(lo, unit, name)} – {humanize(hi, unit, name)} |"
         )
-    lines.append("")
+    if continuous:
+        lines.append("")
 
     lines += ["### What drives it", ""]
     for name in keys:
+        if kinds[name] == CONSTANT:
+            lines.append(f"- `{name}`: does not vary, so nothing drives it.")
+            continue
         top = [(i, v) for i, v in drivers[name] if v > 0.005][:3]
         if not top:
             lines.append(f"- `{name}`: no sampled assumption moves it.")
@@ -215,8 +263,8 @@ def _markdown(
     lines.append("")
     if scenario.dependence:
         lines += [scenario.dependence.note(), ""]
-    for figure in figures:
-        kind = "Tornado" if figure.stem.endswith("tornado") else "Distribution"
+    for figure in drawn:
+        kind = "Tornado" if figure.stem.endswith("tornado") else "Distribution and S-curve"
         lines += [f"![{kind}: {figure.stem}]({figure.name})", ""]
 
     lines += [
@@ -247,101 +295,85 @@ def _markdown(
     return "\n".join(lines)
 
 
-def _figure() -> tuple[Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.size": 9, "svg.hashsalt": "simulate"})
-    return plt, plt.figure(figsize=(7.0, 3.8), dpi=110, layout="constrained")
+def _number(value: float | None, unit: str, name: str) -> str:
+    if value is not None and value == np.inf:
+        return "never (∞)"
+    return humanize(value, unit, name)
 
 
-def _save(plt: Any, figure: Any, path: Path) -> None:
-    figure.savefig(path, metadata={"Software": None})  # no version stamp: reproducible bytes
-    plt.close(figure)
+def _percentiles_with_infinity(values: np.ndarray, entry: QuantitySummary) -> list[float | None]:
+    """P5 / P50 / P95 where draws of +∞ (never reached) count as +∞, not as missing: leaving
+    them out would make a break-even look sooner than it is."""
+    positive = int(np.count_nonzero(values == np.inf))
+    if not positive:
+        return [entry.percentile(q) for q in (5, 50, 95)]
+    kept = values[~np.isnan(values)]
+    return [float(v) for v in np.percentile(kept, [5, 50, 95])]
 
 
-def _tex_safe(text: str) -> str:
-    """Escape dollar signs, which matplotlib would otherwise read as mathtext."""
-    return text.replace("$", r"\$")
-
-
-def _tornado_figure(
-    rows: list[dict[str, Any]], base: float, name: str, unit: str, scenario: Scenario, path: Path
-) -> None:
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import FuncFormatter
-
-    plt, figure = _figure()
-    axes = figure.add_subplot()
-    rows = [r for r in rows if r.swing > 0][:10][::-1] or rows[:1]  # largest swing on top
-    low_colour, high_colour = "#4C72B0", "#DD8452"
-    for y, row in enumerate(rows):
-        for value, colour in ((row.low, low_colour), (row.high, high_colour)):
-            axes.barh(y, value - base, left=base, color=colour, height=0.6)
-    labels = []
-    for row in rows:
-        if row.joint:  # a joint set moves as one row of its table
-            labels.append(_tex_safe(f"{row.input} (joint set)\nrows at P10 – P90 of {name}"))
-            continue
-        assumption = scenario.assumptions[row.input]
-        lo, hi = assumption.distribution.ppf(np.array([0.1, 0.9]))
-        labels.append(
-            _tex_safe(
-                f"{row.input}\n{humanize(float(lo), assumption.unit, row.input)}"
-                f" – {humanize(float(hi), assumption.unit, row.input)}"
-            )
+def _threshold_words(
+    result: Any, unit: str, name: str, scenario: Scenario, base: dict[str, Any]
+) -> str:
+    verb = {">": "exceeds", ">=": "reaches", "<": "stays below", "<=": "stays at most"}[result.op]
+    if isinstance(result.value, str):
+        reference = float(np.asarray(base[result.value]).reshape(-1)[0])
+        what = (
+            f"`{result.value}` ({humanize(reference, scenario.unit(result.value), result.value)}"
+            " in the base case), draw by draw"
         )
-    axes.set_yticks(range(len(rows)), labels)
-    axes.axvline(base, color="black", linewidth=0.8)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _tex_safe(tick(x, unit, name))))
-    axes.set_xlabel(_tex_safe(f"{name} ({unit}); base case {humanize(base, unit, name)}"))
-    axes.set_title(f"What moves {name}")
-    axes.legend(
-        handles=[
-            Patch(color=low_colour, label="assumption at its P10"),
-            Patch(color=high_colour, label="assumption at its P90"),
-        ],
-        frameon=False,
-        loc="best",
-        fontsize=8,
+    else:
+        what = humanize(float(result.value), unit, name)
+    return f"a {humanize(result.probability, '1', 'share')} chance it {verb} {what}."
+
+
+def _headline(
+    scenario: Scenario,
+    name: str,
+    summary: Summary,
+    base: dict[str, Any],
+    kind: str,
+    result: Draws,
+    draws: int,
+) -> str:
+    entry, unit = summary.outputs[name], scenario.unit(name)
+    values = result.outputs[name]
+    label = scenario.description_of(name) or name
+    title = f"**{label[0].upper() + label[1:]}** (`{name}`)"
+    base_value = float(np.asarray(base[name]).reshape(-1)[0])
+    if kind == CONSTANT:
+        return (
+            f"{title}: {humanize(base_value, unit, name)}. It does not vary: no assumption it "
+            "depends on is uncertain."
+        )
+    if kind == INDICATOR:
+        share = float(np.mean(values[np.isfinite(values)]))
+        state = "true" if base_value else "false"
+        return (
+            f"{title}: true in {humanize(share, '1', 'share')} of scenarios (base case: {state})."
+        )
+    p5, p50, p95 = _percentiles_with_infinity(values, entry)
+    sentence = (
+        f"{title}: {_number(p50, unit, name)} median, 90 % between {_number(p5, unit, name)} "
+        f"and {_number(p95, unit, name)} (base case {humanize(base_value, unit, name)})."
     )
-    _save(plt, figure, path)
-
-
-def _distribution_figure(
-    values: np.ndarray, entry: QuantitySummary, name: str, unit: str, path: Path
-) -> None:
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
-    plt, figure = _figure()
-    axes = figure.add_subplot()
-    if values.size and np.ptp(values) > 0:
-        lo, hi = np.percentile(values, [0.5, 99.5])
-        shown = values[(values >= lo) & (values <= hi)] if hi > lo else values
-        if lo > 0 and hi / lo > 100:  # spans orders of magnitude: a log axis shows its shape
-            axes.set_xscale("log")
-            axes.xaxis.set_minor_formatter(NullFormatter())
-            bins = np.geomspace(shown.min(), shown.max(), 81)
-        else:
-            bins = 80
-        axes.hist(shown, bins=bins, color="#8C8C8C", density=True)
-    elif values.size:  # a constant: no spread to show
-        axes.axvline(values[0], color="#8C8C8C", linewidth=6)
-    for q, style in ((5, ":"), (50, "-"), (95, ":")):
-        value = entry.percentile(q)
-        if value is not None:
-            axes.axvline(
-                value,
-                color="#C44E52",
-                linestyle=style,
-                label=_tex_safe(f"P{q} {humanize(value, unit, name)}"),
-            )
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _tex_safe(tick(x, unit, name))))
-    axes.set_yticks([])
-    axes.set_xlabel(f"{name} ({unit})")
-    axes.set_ylabel("probability density")
-    axes.set_title(f"Distribution of {name} (central 99 % of draws)")
-    axes.legend(frameon=False)
-    _save(plt, figure, path)
+    if p50 is not None and np.isfinite(p50) and base_value * p50 < 0:
+        sentence += (
+            f" The base case and the median have opposite signs: most scenarios "
+            f"({humanize(float(np.mean(np.sign(values) == np.sign(p50))), '1', 'share')}) "
+            "fall on the other side of zero from the single-number estimate."
+        )
+    for threshold in entry.thresholds:
+        words = _threshold_words(threshold, unit, name, scenario, base)
+        sentence += " " + words[0].upper() + words[1:]
+    infinite = int(np.count_nonzero(values == np.inf))
+    if infinite:
+        sentence += (
+            f" In {humanize(infinite / draws, '1', 'share')} of scenarios it is never reached "
+            "(infinite); those count as never in the percentiles."
+        )
+    other = entry.nonfinite - infinite
+    if other > 0:
+        sentence += (
+            f" In {other:,} of {draws:,} draws it is not a number (left out of these figures)."
+        )
+    return sentence

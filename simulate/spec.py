@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
 import stat
 import tomllib
@@ -158,14 +159,24 @@ class Scenario:
         return ""
 
 
-def load(path: str | Path, overrides: Mapping[str, str] | None = None) -> Scenario:
+def load(
+    path: str | Path | Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> Scenario:
     """Read, validate and plan a priors file (and the files it includes).
 
-    ``overrides`` maps assumption names to ``--set`` values (:mod:`simulate.spec_overrides`);
-    they are validated like the file and recorded in the scenario (and its sha256).
+    ``path`` may also be the file's content as a dict (what ``tomllib`` would read: a
+    notebook can build a scenario without writing a file); its includes are then relative to
+    the working directory and its errors name ``<dict>``. ``overrides`` maps assumption names
+    to ``--set`` values (:mod:`simulate.spec_overrides`); they are validated like the file
+    and recorded in the scenario (and its sha256).
     """
-    path = Path(path)
-    document, raw = _read(path)
+    if isinstance(path, Mapping):
+        document = _plain(path)
+        raw = json.dumps(document, sort_keys=True, default=str).encode()
+        path = Path("<dict>")
+    else:
+        path = Path(path)
+        document, raw = _read(path)
     digest = hashlib.sha256(raw)
     included = _includes(document, path, digest, chain=(path.resolve(),))
     if not overrides:
@@ -178,6 +189,15 @@ def load(path: str | Path, overrides: Mapping[str, str] | None = None) -> Scenar
     except PriorsError as exc:
         raise spec_overrides.error_for(exc, overrides) or exc from None
     return dataclasses.replace(scenario, overrides=tuple(sorted(overrides.items())))
+
+
+def _plain(value: Any) -> Any:
+    """A dict given in place of a file, as tomllib would have read it (plain dicts and lists)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes]:

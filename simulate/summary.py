@@ -148,6 +148,26 @@ class Summary:
         head["inputs"] = {n: q.to_dict() for n, q in self.inputs.items()}
         return head
 
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame: one row per quantity (section, unit, mean, sd, percentiles,
+        HDI ends, non-finite draws, threshold probabilities)."""
+        import pandas as pd
+
+        rows = []
+        for section, entries in (("outputs", self.outputs), ("inputs", self.inputs)):
+            for name, entry in entries.items():
+                row: dict[str, Any] = {"name": name, "section": section, "unit": entry.unit}
+                if isinstance(entry, PointValue):
+                    row["value"] = entry.value
+                else:
+                    row.update(mean=entry.mean, sd=entry.sd)
+                    row.update({percentile_key(q): v for q, v in entry.percentiles})
+                    row.update(hdi_90_low=entry.hdi_90[0], hdi_90_high=entry.hdi_90[1])
+                    row["nonfinite"] = entry.nonfinite
+                    row.update({f"P({t.condition})": t.probability for t in entry.thresholds})
+                rows.append(row)
+        return pd.DataFrame(rows).set_index("name")
+
     # Read-only mapping access keeps notebooks written against the JSON layout working.
     def __getitem__(self, key: str) -> Any:
         return self.to_dict()[key]

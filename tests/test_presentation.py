@@ -120,3 +120,47 @@ def test_set_is_in_the_reports_reproduce_line_and_applies_to_both_sides_of_compa
     )  # fmt: skip
     assert "gross_margin" not in data["shared_assumptions"]  # fixed in both: not sampled
     assert "cache_hit_rate" in data["shared_assumptions"]
+
+
+def test_the_python_api_is_discoverable_and_converts_in_one_call():
+    import warnings
+
+    import arviz as az
+
+    import simulate
+
+    names = dir(simulate)
+    for name in ("load", "run", "summarize", "stream", "Summary", "UnknownQuantity", "Draws"):
+        assert name in names and getattr(simulate, name) is not None
+    document = {
+        "scenario": {"name": "nb", "models": ["training"]},
+        "assumptions": {
+            "params": {"fixed": 7e9, "unit": "parameter", "source": "x"},
+            "training_tokens": {"fixed": 2e12, "unit": "token", "source": "x"},
+            "peak_flops_per_s": {"fixed": 312, "unit": "TFLOP/s", "source": "x"},
+            "training_mfu": {"beta": [0.3, 0.5], "source": "x"},
+            "accelerator_hour_usd": {"fixed": 2.0, "unit": "USD/hour", "source": "x"},
+        },
+    }
+    scenario = simulate.load(document)  # a dict, as from a notebook
+    assert scenario.name == "nb" and scenario.path == "<dict>"
+    draws = simulate.run(scenario, 2_000, seed=1)
+    frame = draws.to_dataframe()
+    assert frame.shape == (2_000, 8) and frame.attrs["units"]["training_cost_usd"] == "USD"
+    assert (frame["params"] == 7e9).all()
+    dataset = draws.to_dataset()
+    assert dataset["training_cost_usd"].attrs["unit"] == "USD"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # kind="stats": no MCMC diagnostics, no warnings
+        stats = az.summary(dataset, kind="stats")
+    summary = simulate.summarize(scenario, draws)
+    table = summary.to_dataframe()
+    assert table.loc["training_cost_usd", "p50"] == summary.outputs["training_cost_usd"].percentile(
+        50
+    )
+    assert stats.loc["training_cost_usd", "mean"] == pytest.approx(
+        table.loc["training_cost_usd", "mean"], rel=1e-3
+    )
+    # 6·7e9·2e12 FLOPs at 40 % of 312 TFLOP/s (the beta's median ≈ 0.40) for $2 an hour
+    expected = 6 * 7e9 * 2e12 / (312e12 * 0.4) / 3600 * 2.0
+    assert table.loc["training_cost_usd", "p50"] == pytest.approx(expected, rel=0.02)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import matplotlib.image
+import numpy as np
 import pytest
 
-from simulate.report import humanize
+from simulate.humanize import humanize
 from tests.conftest import PRIORS, ROOT
 
 
@@ -74,8 +76,13 @@ def test_key_outputs_default_to_every_model_output(tmp_path, invoke, priors_file
     )
     assert result.exit_code == 0, result.stderr
     body = (tmp_path / "g.md").read_text()
-    for name in ("training_flops", "accelerator_hours", "training_cost_usd", "training_days"):
+    for name in ("accelerator_hours", "training_cost_usd", "training_days"):
         assert f"| `{name}` |" in body
+        assert f"-{name}-distribution.png" in body
+    # a constant gets one plain sentence: no percentile row, no figure, no driver
+    assert "(`training_flops`): 3.15e+23 FLOP. It does not vary" in body
+    assert "| `training_flops` |" not in body and "training_flops-distribution" not in body
+    assert "- `training_flops`: does not vary, so nothing drives it." in body
 
 
 def test_report_with_an_unbounded_output_falls_back_to_the_tornado(tmp_path, invoke):
@@ -93,7 +100,8 @@ def test_report_with_an_unbounded_output_falls_back_to_the_tornado(tmp_path, inv
     assert result.exit_code == 0, result.stderr
     body = out.read_text()
     assert "tornado swing share" in body  # a loss-making draw has no break-even volume
-    assert "not finite" in body
+    # said in words, and counted as never in the percentiles (not left out)
+    assert re.search(r"In 0\.\d+ % of scenarios it is never reached \(infinite\)", body)
 
 
 def test_report_rejects_a_non_markdown_path(invoke, tmp_path):
@@ -120,9 +128,72 @@ def test_committed_example_report_regenerates_identically(tmp_path, invoke, monk
 
 
 def test_axis_ticks_carry_no_unit_word():
-    from simulate.report import tick
+    from simulate.humanize import tick
 
     assert tick(2e12, "parameter", "optimal_params") == "2T"
     assert tick(1.5e6, "USD", "training_cost_usd") == "$1.5M"
     assert tick(2.5, "USD/hour", "accelerator_hour_usd") == "$2.5"
     assert tick(0.25, "1", "cache_hit_rate") == "25 %"
+
+
+def test_flags_read_as_probabilities_and_other_thresholds_are_kept(tmp_path, invoke):
+    out = tmp_path / "s.md"
+    result = invoke(
+        "report", PRIORS / "serving-h100-batch1.toml", "--out", out, "--draws", "2000",
+        "--sobol-samples", "64", "--threshold", "batch_size>100",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    body = out.read_text()
+    flags = [line for line in body.splitlines() if "(`memory_bound`)" in line]
+    if flags:  # a 0/1 output is a probability, never a histogram
+        assert re.search(r"\(`memory_bound`\): true in [\d.]+ % of scenarios", flags[0])
+        assert "memory_bound-distribution" not in body
+    # a threshold on a quantity without a headline is not dropped
+    assert "`batch_size`: a 0 % chance it exceeds 100." in body
+
+
+def test_a_base_case_and_median_of_opposite_signs_are_said_to_be(tmp_path, invoke, priors_file):
+    path = priors_file(
+        """
+        [scenario]
+        name = "signs"
+        report = ["saving_usd"]
+        [assumptions]
+        price_usd = { lognormal = [1, 100], point = 50, unit = "USD", source = "t" }
+        cost_usd = { fixed = 20, unit = "USD", source = "t" }
+        [derived]
+        saving_usd = { expr = "price_usd - cost_usd", unit = "USD" }
+        """
+    )
+    out = tmp_path / "s.md"
+    result = invoke("report", path, "--out", out, "--draws", "5000", "--sobol-samples", "64")
+    assert result.exit_code == 0, result.stderr
+    body = out.read_text()
+    assert "(base case $30)" in body and "-$10" in body  # median 10 − 20
+    assert "The base case and the median have opposite signs" in body
+
+
+def test_figures_mark_the_base_case_and_thresholds_and_keep_legends_off_the_bars(tmp_path):
+    import matplotlib
+
+    from simulate import figures
+    from simulate.summary import QuantitySummary, TornadoRow
+
+    before = dict(matplotlib.rcParams)
+    values = np.random.default_rng(0).lognormal(0, 0.5, 10_000)
+    entry = QuantitySummary("x_usd", "USD", 1.1, 0.6, ((5, 0.44), (50, 1.0), (95, 2.3)), (0.4, 2))
+    markers = [figures.Marker(1.0, "base case $1"), figures.Marker(2.0, "threshold $2", "-.")]
+    figure = figures.distribution(values, entry, "x_usd", "USD", markers, tmp_path / "d.png")
+    labels = [line.get_label() for line in figure.axes[0].get_lines()]
+    assert any(label.startswith(r"base case \$1: ") for label in labels)
+    share = np.mean(values > 2.0)
+    assert any(f"threshold \\$2: {100 * share:.3g} % of draws above" == lab for lab in labels)
+    s_curve = figure.axes[1].get_lines()[0].get_ydata()
+    assert s_curve[-1] == pytest.approx(1.0, abs=0.006) and np.all(np.diff(s_curve) >= 0)
+    rows = [TornadoRow("a", 1.0, 3.0, 2.0)]  # one bar: the legend must not cover it
+    tornado = figures.tornado(rows, 2.0, "y_usd", "USD", ["a"], tmp_path / "t.png")
+    renderer = tornado.canvas.get_renderer()
+    legend = tornado.axes[0].get_legend().get_window_extent(renderer)
+    for bar in tornado.axes[0].patches:
+        assert not legend.overlaps(bar.get_window_extent(renderer))
+    assert dict(matplotlib.rcParams) == before  # no global style change

@@ -1,0 +1,167 @@
+"""Figures for reports: a tornado per output, its distribution with an S-curve, and a chart.
+
+Matplotlib's settings are changed only inside :func:`canvas` (``rc_context``), and the
+non-interactive backend is chosen there, not at import: importing this module changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulate.humanize import humanize, tick
+from simulate.summary import QuantitySummary, TornadoRow
+
+_STYLE = {"font.size": 9, "svg.hashsalt": "simulate"}
+LOW, HIGH, GREY, RED = "#4C72B0", "#DD8452", "#8C8C8C", "#C44E52"
+
+
+@contextmanager
+def canvas(path: Path, size: tuple[float, float] = (7.0, 3.8)) -> Iterator[Any]:
+    """A figure drawn with the project's style and saved to ``path`` (no version stamp, so
+    the bytes repeat), without touching matplotlib's global settings."""
+    import matplotlib
+
+    with matplotlib.rc_context(_STYLE):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=size, dpi=110, layout="constrained")
+        FigureCanvasAgg(figure)
+        yield figure
+        figure.savefig(path, metadata={"Software": None})
+
+
+def tex_safe(text: str) -> str:
+    """Escape dollar signs, which matplotlib would otherwise read as mathtext."""
+    return text.replace("$", r"\$")
+
+
+def _money_axis(axis: Any, unit: str, name: str) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=6, min_n_ticks=3))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: tex_safe(tick(x, unit, name))))
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A value the text compares the output with: the base case, a threshold, a reference."""
+
+    value: float
+    label: str
+    style: str = "--"
+    colour: str = "black"
+
+
+def tornado(
+    rows: Sequence[TornadoRow], base: float, name: str, unit: str, labels: Sequence[str], path: Path
+) -> Any:
+    """Bars from the base case to the output with one assumption at its P10 and P90; the
+    legend sits under the axes, so it never covers a bar."""
+    from matplotlib.patches import Patch
+
+    with canvas(path) as figure:
+        axes = figure.add_subplot()
+        for y, row in enumerate(rows):
+            for value, colour in ((row.low, LOW), (row.high, HIGH)):
+                axes.barh(y, value - base, left=base, color=colour, height=0.6)
+        axes.set_yticks(range(len(rows)), [tex_safe(label) for label in labels])
+        axes.set_ylim(-0.6, max(len(rows), 3) - 0.4)  # one or two bars keep their height
+        axes.axvline(base, color="black", linewidth=0.8)
+        _money_axis(axes.xaxis, unit, name)
+        shown_unit = "" if unit == "1" else f" ({unit})"
+        axes.set_xlabel(tex_safe(f"{name}{shown_unit}; base case {humanize(base, unit, name)}"))
+        axes.set_title(f"What moves {name}")
+        axes.legend(
+            handles=[
+                Patch(color=LOW, label="assumption at its P10"),
+                Patch(color=HIGH, label="assumption at its P90"),
+            ],
+            frameon=False,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.22),
+            ncol=2,
+            fontsize=8,
+        )
+        return figure
+
+
+def distribution(
+    values: np.ndarray,
+    entry: QuantitySummary,
+    name: str,
+    unit: str,
+    markers: Sequence[Marker],
+    path: Path,
+) -> Any:
+    """Histogram of the draws (a log axis when they span orders of magnitude, else the
+    central 99 %, said in the title), P5 / P50 / P95, every marker with the share of draws
+    above it, and the cumulative share (S-curve) on the right axis."""
+    from matplotlib.ticker import NullFormatter, PercentFormatter
+
+    with canvas(path, (7.0, 4.2)) as figure:
+        axes = figure.add_subplot()
+        finite = values[np.isfinite(values)]
+        lo, hi = np.percentile(finite, [0.5, 99.5]) if finite.size else (0.0, 0.0)
+        shown = finite[(finite >= lo) & (finite <= hi)] if hi > lo else finite
+        log = bool(lo > 0 and hi / lo > 100)
+        if log:
+            axes.set_xscale("log")
+            axes.xaxis.set_minor_formatter(NullFormatter())
+            bins: Any = np.geomspace(shown.min(), shown.max(), 81)
+        else:
+            bins = 80
+        axes.hist(shown, bins=bins, color=GREY, density=True)
+        for q, style in ((5, ":"), (50, "-"), (95, ":")):
+            value = entry.percentile(q)
+            if value is not None and np.isfinite(value):
+                axes.axvline(
+                    value, color=RED, linestyle=style,
+                    label=tex_safe(f"P{q} {humanize(value, unit, name)}"),
+                )  # fmt: skip
+        for marker in markers:
+            if not np.isfinite(marker.value):
+                continue
+            above = np.count_nonzero(values > marker.value) / max(values.size, 1)
+            axes.axvline(
+                marker.value,
+                color=marker.colour,
+                linestyle=marker.style,
+                label=tex_safe(f"{marker.label}: {100 * above:.3g} % of draws above"),
+            )
+        _money_axis(axes.xaxis, unit, name)
+        axes.set_yticks([])
+        axes.set_xlabel(name if unit == "1" else f"{name} ({unit})")
+        axes.set_ylabel("probability density")
+        scope = "log axis" if log else "central 99 % of draws"
+        axes.set_title(f"Distribution of {name} ({scope}) and its S-curve")
+        cumulative = axes.twinx()
+        ordered = np.sort(shown)
+        cumulative.plot(
+            ordered,
+            (np.arange(1, ordered.size + 1) + np.count_nonzero(finite < lo)) / max(values.size, 1),
+            color=LOW,
+            linewidth=1.2,
+            label="share of draws below (S-curve)",
+        )
+        cumulative.set_ylim(0, 1)
+        cumulative.yaxis.set_major_formatter(PercentFormatter(1.0))
+        cumulative.set_ylabel("share of draws below")
+        handles = axes.get_legend_handles_labels()
+        extra = cumulative.get_legend_handles_labels()
+        axes.legend(
+            handles[0] + extra[0],
+            handles[1] + extra[1],
+            frameon=False,
+            fontsize=7,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.2),
+            ncol=2,
+        )
+        return figure
