@@ -46,7 +46,29 @@ def _finite(data: Any) -> Any:
     return data
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def terminal_width() -> int:
+    """Columns to fit a table in: the terminal's (``COLUMNS``), else 100."""
+    import shutil
+
+    return max(60, shutil.get_terminal_size((100, 24)).columns)
+
+
+def _fit_last_column(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int
+) -> list[Sequence[str]]:
+    """Rows whose last column (a source, say) is cut with … so each line fits ``width``;
+    the full text stays in ``--format json``."""
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header) - 1)]
+    room = max(20, width - sum(widths) - 2 * (len(header) - 1))
+    return [
+        (*row[:-1], row[-1] if len(str(row[-1])) <= room else str(row[-1])[: room - 1] + "…")
+        for row in rows
+    ]
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], fit: int | None = None) -> str:
+    if fit is not None:
+        rows = _fit_last_column(header, rows, fit)
     widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -252,6 +274,7 @@ def scenario_table(scenario: Scenario) -> str:
         + _table(
             ("name", "distribution", "point", "90% interval", "unit", *from_column, "source"),
             rows,
+            fit=terminal_width(),
         )
     )
     if data["derived"]:

@@ -42,8 +42,15 @@ def parse_threshold(text: str, file: str | None = None, key: str = "--threshold"
     """
     match = _THRESHOLD.match(text)
     if not match:
+        hint = ""
+        if file is None and _NAME.match(text.strip()):
+            # `--threshold a>5` unquoted: the shell wrote to a file named 5 and passed "a"
+            hint = (
+                "; quote it, or the shell reads > and < as redirections: "
+                f"--threshold '{text.strip()}>VALUE'"
+            )
         raise PriorsError(
-            file, key, f"expected NAME>VALUE such as query_cost_usd>0.048, got {text!r}"
+            file, key, f"expected NAME>VALUE such as query_cost_usd>0.048, got {text!r}{hint}"
         )
     name, op, raw = match.groups()
     try:

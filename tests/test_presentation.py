@@ -164,3 +164,21 @@ def test_the_python_api_is_discoverable_and_converts_in_one_call():
     # 6·7e9·2e12 FLOPs at 40 % of 312 TFLOP/s (the beta's median ≈ 0.40) for $2 an hour
     expected = 6 * 7e9 * 2e12 / (312e12 * 0.4) / 3600 * 2.0
     assert table.loc["training_cost_usd", "p50"] == pytest.approx(expected, rel=0.02)
+
+
+def test_check_cuts_long_sources_to_the_terminal_and_json_keeps_them(invoke, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    table = invoke("check", PRIORS / "gpt3-training.toml").stdout
+    rows = [line for line in table.splitlines() if line.startswith("accelerator_hour_usd")]
+    assert rows and rows[0].endswith("…")
+    before = max(len(line) for line in table.splitlines())
+    assert before < 150  # it was 233 with whole sources
+    data = json.loads(invoke("check", PRIORS / "gpt3-training.toml", "--format", "json").stdout)
+    source = data["assumptions"]["accelerator_hour_usd"]["source"]
+    assert len(source) > 60 and not source.endswith("…")
+
+
+def test_an_unquoted_threshold_gets_a_hint_to_quote_it(invoke):
+    result = invoke("run", PRIORS / "gpt3-training.toml", "--threshold", "training_cost_usd")
+    assert result.exit_code == 2
+    assert "quote it, or the shell reads > and < as redirections" in result.stderr
