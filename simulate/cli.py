@@ -299,7 +299,7 @@ def threshold_option(help: str) -> Any:
 )
 @workers_option("Threads that sample and evaluate chunks in parallel; never changes numbers.")
 @scheduler_option()
-@format_option()
+@format_option((*FORMATS, "markdown"))
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
@@ -405,6 +405,7 @@ def run(
         "table": formatting.summary_table,
         "json": formatting.to_json,
         "csv": formatting.summary_csv,
+        "markdown": formatting.summary_markdown,
     }
     _emit(rendered[output_format](summary))
     if suffix in (".json", ".csv"):
@@ -492,7 +493,7 @@ def _check_disk(scenario: Any, draws: int, out: str) -> None:
     help="Percentiles of A, B and B/A to report.",
 )
 @workers_option("Threads per run; never changes numbers.")
-@format_option(("table", "json"))
+@format_option(("table", "json", "markdown"))
 @set_option()
 def compare(
     file_a: str,
@@ -535,6 +536,8 @@ def compare(
         )
     if output_format == "json":
         _emit(formatting.to_json(result))
+    elif output_format == "markdown":
+        _emit(formatting.comparison_markdown(result))
     else:
         _emit(formatting.comparison_table(result))
 
@@ -814,6 +817,51 @@ def frontier(folder: str, draws: int, seed: int, out: str) -> None:
     )  # fmt: skip
     markdown, chart = _writing(out, lambda: frontier_table.write(folder, out, draws, seed, command))
     click.echo(f"wrote {markdown} and {chart}", err=True)
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--model",
+    "model_name",
+    required=True,
+    metavar="MODEL",
+    help="The built-in model the scenario uses (simulate models lists them).",
+)
+@click.option(
+    "--out",
+    default=None,
+    help="Where to write the file (default: priors/NAME.toml).",
+)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def init(name: str, model_name: str, out: str | None, force: bool) -> None:
+    """Write a commented priors file for one model, ready to edit and run.
+
+    Every input gets a placeholder distribution in its unit and a source to fill in; the file
+    runs as written.
+
+    \b
+    Example:
+      simulate init my-training --model training && simulate run priors/my-training.toml
+    """
+    import re
+
+    from simulate import template
+    from simulate.models import MODELS
+    from simulate.results import write_text
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", name):
+        raise PriorsError(None, "NAME", f"expected letters, digits, '-', '_' or '.', got {name!r}")
+    if model_name not in MODELS:
+        raise PriorsError(None, "--model", f"no model {model_name!r}; models: {', '.join(MODELS)}")
+    target = Path(out) if out is not None else Path("priors") / f"{name}.toml"
+    if target.suffix.lower() != ".toml":
+        raise PriorsError(None, "--out", f"expected a path ending in .toml, got {str(target)!r}")
+    if target.exists() and not force:
+        raise PriorsError(None, "--out", f"{target} exists; use --force to replace it")
+    _check_out(str(target))
+    _writing(str(target), lambda: write_text(template.render(name, model_name), target))
+    click.echo(f"wrote {target}: edit its placeholders, then simulate run {target}", err=True)
 
 
 @cli.command()

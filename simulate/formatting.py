@@ -137,6 +137,44 @@ def summary_table(summary: Summary) -> str:
     return "\n\n".join(parts)
 
 
+def summary_markdown(summary: Summary) -> str:
+    """The summary as Markdown to paste: money and shares as people read them."""
+    from simulate.humanize import humanize
+
+    sections = (("outputs", summary.outputs), ("inputs", summary.inputs))
+    if summary.mode == "point":
+        lines = [f"**{summary.scenario}**: base case (every assumption at its point)", ""]
+        lines += ["| quantity | value |", "|---|---|"]
+        for _, entries in sections:
+            lines += [f"| `{n}` | {humanize(e.value, e.unit, n)} |" for n, e in entries.items()]
+        return "\n".join(lines)
+    first = next(iter([*summary.outputs.values(), *summary.inputs.values()]), None)
+    labels = _statistic_labels(first) if first else []
+    head = f"**{summary.scenario}**: {summary.draws:,} draws, method {summary.method}, "
+    head += f"seed {summary.seed}"
+    lines = [head, ""]
+    for section, entries in sections:
+        lines += [
+            f"| {section[:-1]} | unit | " + " | ".join(labels) + " | 90 % HDI |",
+            "|---|---|" + "---|" * (len(labels) + 1),
+        ]
+        for name, entry in entries.items():
+            cells = [cell(v, entry.unit, name) for v in _statistic_values(entry)]
+            low, high = (cell(v, entry.unit, name) for v in entry.hdi_90)
+            unit = unit_label(entry.unit, name)
+            lines.append(f"| `{name}` | {unit} | " + " | ".join(cells) + f" | {low} – {high} |")
+        lines.append("")
+    for _, entries in sections:
+        for name, entry in entries.items():
+            for result in entry.thresholds:
+                chance = (
+                    "n/a" if result.probability is None else f"{100 * result.probability:.3g} %"
+                )
+                target = result.value if isinstance(result.value, str) else f"{result.value:g}"
+                lines.append(f"- P(`{name}` {result.op} {target}) = {chance}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def summary_csv(summary: Summary) -> str:
     """One row per quantity; threshold probabilities in columns named like ``P(>0.048)``."""
     out = io.StringIO()
@@ -357,7 +395,6 @@ def models_table() -> str:
 
 def comparison_table(result: Comparison) -> str:
     """Sentences a planner can paste, then the two distributions, B − A and B / A."""
-    a, b = result.a, result.b
     lines = [_comparison_sentence(result)]
     lines.append(
         "shared assumptions (same draws in both): "
@@ -365,6 +402,11 @@ def comparison_table(result: Comparison) -> str:
     )
     if result.pairs_left_out:
         lines.append(f"{result.pairs_left_out} pairs with a non-finite value were left out")
+    labels, rows = _comparison_rows(result)
+    return "\n".join(lines) + "\n\n" + _table(("", *labels), rows)
+
+
+def _comparison_rows(result: Comparison) -> tuple[list[str], list[tuple[str, ...]]]:
     labels = ["mean", *[percentile_key(q) for q, _ in result.ratio_b_over_a.percentiles]]
 
     def cells(entry: QuantitySummary, unit: str) -> list[str]:
@@ -372,13 +414,25 @@ def comparison_table(result: Comparison) -> str:
         return [cell(v, unit, result.output) for v in values]
 
     rows = [
-        (f"A: {a.scenario}", *cells(a.statistics, result.unit)),
-        (f"B: {b.scenario}", *cells(b.statistics, result.unit)),
-        ("B / A", *[f"{c}×" if c != "n/a" else c for c in cells(result.ratio_b_over_a, "")]),
+        (f"A: {result.a.scenario}", *cells(result.a.statistics, result.unit)),
+        (f"B: {result.b.scenario}", *cells(result.b.statistics, result.unit)),
     ]
     if result.difference_b_minus_a is not None:
-        rows.insert(2, ("B − A", *cells(result.difference_b_minus_a, result.unit)))
-    return "\n".join(lines) + "\n\n" + _table(("", *labels), rows)
+        rows.append(("B − A", *cells(result.difference_b_minus_a, result.unit)))
+    ratio = cells(result.ratio_b_over_a, "")
+    rows.append(("B / A", *[f"{c}×" if c != "n/a" else c for c in ratio]))
+    return labels, rows
+
+
+def comparison_markdown(result: Comparison) -> str:
+    """The comparison as Markdown to paste: the sentence, then A, B, B − A and B / A."""
+    labels, rows = _comparison_rows(result)
+    shared = ", ".join(f"`{n}`" for n in result.shared_assumptions) or "none"
+    lines = [_comparison_sentence(result), "", f"Same draws in both: {shared}.", ""]
+    lines.append("| | " + " | ".join(labels) + " |")
+    lines.append("|---|" + "---|" * len(labels))
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def _comparison_sentence(result: Comparison) -> str:

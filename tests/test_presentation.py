@@ -182,3 +182,44 @@ def test_an_unquoted_threshold_gets_a_hint_to_quote_it(invoke):
     result = invoke("run", PRIORS / "gpt3-training.toml", "--threshold", "training_cost_usd")
     assert result.exit_code == 2
     assert "quote it, or the shell reads > and < as redirections" in result.stderr
+
+
+@pytest.mark.parametrize("model", sorted(__import__("simulate.models").models.MODELS))
+def test_init_writes_a_template_that_runs_as_written(model, invoke, tmp_path):
+    import simulate
+
+    out = tmp_path / f"{model}.toml"
+    result = invoke("init", f"my-{model}", "--model", model, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text()
+    scenario = simulate.load(out)
+    assert scenario.models[0].name == model
+    for name, assumption in scenario.assumptions.items():
+        assert assumption.source.startswith("TODO"), name
+    summary = simulate.summarize(scenario, simulate.run(scenario, 2_000, seed=0))
+    assert summary.outputs  # it runs as written
+    assert "PLACEHOLDER" in text
+    again = invoke("init", f"my-{model}", "--model", model, "--out", out)
+    assert again.exit_code == 2 and "--force" in again.stderr
+
+
+def test_init_refuses_an_unknown_model(invoke, tmp_path):
+    result = invoke("init", "x", "--model", "nope", "--out", tmp_path / "x.toml")
+    assert result.exit_code == 2 and result.stderr.startswith("error: --model: no model 'nope'")
+
+
+def test_markdown_output_for_run_and_compare(invoke):
+    run = invoke(
+        "run", PRIORS / "search-two-stage.toml", "-n", "5000", "--format", "markdown",
+        "--threshold", "query_cost_usd>0.05",
+    ).stdout  # fmt: skip
+    assert run.startswith("**search-two-stage**: 5,000 draws")
+    assert re.search(r"\| `query_cost_usd` \| USD \| \$0\.0\d+ \|", run)
+    assert re.search(r"- P\(`query_cost_usd` > 0\.05\) = \d+(\.\d+)? %", run)
+    compare = invoke(
+        "compare", PRIORS / "gpt3-training-owned-v100.toml",
+        PRIORS / "gpt3-training-owned-h100.toml", "-o", "training_cost_usd", "-n", "5000",
+        "--format", "markdown",
+    ).stdout  # fmt: skip
+    assert "| B − A | -$" in compare and "| B / A | 0." in compare
+    assert "Same draws in both: `amortization_years`" in compare

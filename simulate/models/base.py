@@ -44,6 +44,8 @@ class Model:
     # is inconsistent
     produces: Callable[[frozenset[str]], tuple[str, ...]] | None = None
     inconsistency: Callable[[frozenset[str]], tuple[str, str] | None] | None = None
+    # optional inputs a starting template declares (one consistent way to state the facts)
+    template: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:

@@ -125,5 +125,6 @@ MODEL = Model(
     ),
     produces=produces,
     inconsistency=inconsistency,
+    template=("params", "training_tokens", "training_mfu"),
     source="Kaplan et al. 2020 (6·N·D); Chowdhery et al. 2022 (MFU); Cottier et al. 2024",
 )
