@@ -416,6 +416,25 @@ def run(
 
 
 @contextlib.contextmanager
+def _stages(show: bool, names: tuple[str, ...]) -> Any:
+    """A progress bar over named stages; yields ``step(name)`` (a no-op when not shown)."""
+    if not show:
+        yield lambda name: None
+        return
+    with click.progressbar(length=len(names), label=names[0], file=sys.stderr) as bar:
+        started: list[str] = []
+
+        def step(name: str) -> None:
+            if started:
+                bar.update(1)
+            started.append(name)
+            bar.label = name
+
+        yield step
+        bar.update(len(names) - bar.pos)
+
+
+@contextlib.contextmanager
 def _progress(show: bool, draws: int) -> Any:
     """A progress bar's ``update`` (or ``None`` when it is not shown)."""
     if not show:
@@ -596,6 +615,7 @@ class Swing(click.ParamType):
 )
 @workers_option("Threads for the Sobol design's inverse CDFs; never changes numbers.")
 @set_option()
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr.")
 def sensitivity(
     file: str,
     output: str,
@@ -607,6 +627,7 @@ def sensitivity(
     out: str | None,
     workers: int | None,
     sets: tuple[str, ...],
+    quiet: bool,
 ) -> None:
     """Which assumptions drive an output: tornado, rank correlation, Sobol indices.
 
@@ -650,8 +671,11 @@ def sensitivity(
     if "sobol" in chosen:
         factors = len(scenario.dependence.factors(scenario.sampled))
         _check_memory([scenario], 1, rows=draws * (factors + 2))
-    with _option_for_quantities("--output"):
-        result = analysis.analyze(scenario, output, chosen, draws, seed, swing, workers)
+    with (
+        _stages(not quiet and sys.stderr.isatty(), chosen) as step,
+        _option_for_quantities("--output"),
+    ):
+        result = analysis.analyze(scenario, output, chosen, draws, seed, swing, workers, step)
     rendered = {
         "table": formatting.sensitivity_table,
         "json": formatting.to_json,
@@ -689,6 +713,7 @@ def sensitivity(
     help="Base sample size of the Sobol analysis behind 'What drives it'.",
 )
 @set_option()
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 def report(
     file: str,
     out: str | None,
@@ -697,6 +722,7 @@ def report(
     thresholds: tuple[str, ...],
     sobol_samples: int,
     sets: tuple[str, ...],
+    quiet: bool,
 ) -> None:
     """Write a Markdown risk section with figures, ready to paste into a planning document.
 
@@ -743,13 +769,15 @@ def report(
     for text in sets:
         command += ["--set", text]
     command += ["--sobol-samples", str(sobol_samples), "--out", target]
-    written = _writing(
-        target,
-        lambda: reporting.write_report(
-            scenario, target, draws, seed, parsed, sobol_samples, shlex.join(command)
-        ),
-    )
-    click.echo(f"wrote {written.markdown} and {len(written.figures)} figures", err=True)
+    with _stages(not quiet and sys.stderr.isatty(), ("sampling", "sensitivity", "figures")) as step:
+        written = _writing(
+            target,
+            lambda: reporting.write_report(
+                scenario, target, draws, seed, parsed, sobol_samples, shlex.join(command), step
+            ),
+        )
+    if not quiet:
+        click.echo(f"wrote {written.markdown} and {len(written.figures)} figures", err=True)
 
 
 @cli.command()

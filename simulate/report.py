@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,18 +53,25 @@ def write_report(
     thresholds: Sequence[Threshold] = (),
     sobol_samples: int = DEFAULT_SOBOL_SAMPLES,
     command: str = "",
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """Run the scenario, analyse it, and write ``out`` (Markdown) with figures beside it."""
+    """Run the scenario, analyse it, and write ``out`` (Markdown) with figures beside it.
+
+    ``progress`` is called with the name of each stage as it starts (for a progress bar)."""
     out = Path(out)
     if out.suffix.lower() != ".md":
         raise PriorsError(str(out), None, "a report is Markdown: expected a path ending in .md")
+    stage = progress or (lambda _: None)
     keys = key_outputs(scenario)
+    stage("sampling")
     result = run(scenario, draws, seed)
     summary = summarize(scenario, result, (5, 50, 95), thresholds)
     points = point_values(scenario)
     base = {**points, **evaluate(scenario, points)}
+    stage("sensitivity")
     swings = sensitivity.tornado(scenario, keys)
     drivers, method_note = _drivers(scenario, keys, sobol_samples, seed, swings)
+    stage("figures")
 
     kinds = {name: kind_of(result.outputs[name], scenario.unit(name)) for name in keys}
     drawn: list[Path] = []

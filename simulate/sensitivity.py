@@ -13,7 +13,7 @@ Plain functions over a validated scenario, each evaluating the same vectorized k
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -254,16 +254,22 @@ def analyze(
     seed: int = 42,
     swing: tuple[float, float] = DEFAULT_SWING,
     workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Sensitivity:
-    """What ``simulate sensitivity`` reports: only the methods asked for."""
+    """What ``simulate sensitivity`` reports: only the methods asked for (``progress`` is
+    called with each method's name as it starts)."""
     check_output(scenario, output)
+    stage = progress or (lambda _: None)
     found: dict[str, Any] = {}
     if "tornado" in methods:
+        stage("tornado")
         found["tornado"] = tuple(tornado(scenario, [output], swing)[output])
         found["swing_percentiles"] = tuple(swing)
     if "spearman" in methods:
+        stage("spearman")
         found["spearman"] = spearman(scenario, [output], draws, seed)[output]
     if "sobol" in methods:
+        stage("sobol")
         indices = sobol(scenario, [output], draws, seed, workers=workers)[output]
         found.update(sobol=indices, sobol_base_samples=draws)
         flagged = indices.out_of_range()

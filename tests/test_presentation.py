@@ -223,3 +223,21 @@ def test_markdown_output_for_run_and_compare(invoke):
     ).stdout  # fmt: skip
     assert "| B − A | -$" in compare and "| B / A | 0." in compare
     assert "Same draws in both: `amortization_years`" in compare
+
+
+def test_sensitivity_and_report_say_which_stage_they_are_in(tmp_path, invoke):
+    import simulate
+    from simulate import report, sensitivity
+
+    scenario = simulate.load(PRIORS / "search-two-stage.toml")
+    stages: list[str] = []
+    sensitivity.analyze(
+        scenario, "query_cost_usd", ("tornado", "sobol"), 64, 1, progress=stages.append
+    )
+    assert stages == ["tornado", "sobol"]
+    stages.clear()
+    report.write_report(scenario, tmp_path / "r.md", 2000, 1, (), 64, "", stages.append)
+    assert stages == ["sampling", "sensitivity", "figures"]
+    quiet = invoke("report", PRIORS / "search-two-stage.toml", "-n", "2000", "--sobol-samples",
+                   "64", "--out", tmp_path / "q.md", "-q")  # fmt: skip
+    assert quiet.exit_code == 0 and quiet.stderr == ""
