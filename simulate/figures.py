@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from simulate.humanize import humanize, tick
+from simulate.humanize import humanize, is_share, tick
 from simulate.summary import QuantitySummary, TornadoRow
 
 _STYLE = {"font.size": 9, "svg.hashsalt": "simulate"}
@@ -42,11 +42,42 @@ def tex_safe(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+def distinct_ticks(values: Sequence[float], unit: str, name: str) -> list[str]:
+    """Tick labels as :func:`~simulate.humanize.tick` writes them, with more digits where a
+    narrow range would print two ticks alike ($1.4M, $1.4M)."""
+    labels = [tick(v, unit, name) for v in values]
+    digits = 3
+    while len(set(labels)) < len(labels) and digits < 10:
+        digits += 1
+        labels = [_precise(v, unit, name, digits) for v in values]
+    return labels
+
+
+def _precise(value: float, unit: str, name: str, digits: int) -> str:
+    if is_share(unit, name):
+        return f"{100 * value:.{digits}g} %"
+    body = f"{value:.{digits}g}"
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            body = f"{value / size:.{digits}g}{suffix}"
+            break
+    if unit.startswith("USD"):
+        return ("-" if value < 0 else "") + "$" + body.lstrip("-")
+    return body
+
+
 def _money_axis(axis: Any, unit: str, name: str) -> None:
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import Formatter, MaxNLocator
+
+    class Distinct(Formatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return tex_safe(tick(x, unit, name))
+
+        def format_ticks(self, values: Sequence[float]) -> list[str]:
+            return [tex_safe(label) for label in distinct_ticks(list(values), unit, name)]
 
     axis.set_major_locator(MaxNLocator(nbins=6, min_n_ticks=3))
-    axis.set_major_formatter(FuncFormatter(lambda x, _: tex_safe(tick(x, unit, name))))
+    axis.set_major_formatter(Distinct())
 
 
 @dataclass(frozen=True)

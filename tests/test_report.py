@@ -197,3 +197,25 @@ def test_figures_mark_the_base_case_and_thresholds_and_keep_legends_off_the_bars
     for bar in tornado.axes[0].patches:
         assert not legend.overlaps(bar.get_window_extent(renderer))
     assert dict(matplotlib.rcParams) == before  # no global style change
+
+
+def test_ticks_on_a_narrow_range_are_never_printed_twice(tmp_path):
+    from simulate import figures
+    from simulate.summary import QuantitySummary
+
+    assert figures.distinct_ticks([1.4e6, 1.401e6, 1.402e6], "USD", "x") == [
+        "$1.4M", "$1.401M", "$1.402M",
+    ]  # fmt: skip
+    values = 1.4e6 + np.random.default_rng(1).normal(0, 300, 5_000)  # ±0.02 %
+    entry = QuantitySummary(
+        "x_usd",
+        "USD",
+        1.4e6,
+        300,
+        ((5, 1.3995e6), (50, 1.4e6), (95, 1.4005e6)),
+        (1.3995e6, 1.4005e6),
+    )
+    figure = figures.distribution(values, entry, "x_usd", "USD", [], tmp_path / "n.png")
+    figure.canvas.draw()
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
