@@ -514,6 +514,12 @@ def _check_disk(scenario: Any, draws: int, out: str) -> None:
 @workers_option("Threads per run; never changes numbers.")
 @format_option(("table", "json", "markdown"))
 @set_option()
+@click.option(
+    "--figure",
+    default=None,
+    metavar="PATH.png",
+    help="Also draw both distributions overlaid, and B − A, to this PNG.",
+)
 def compare(
     file_a: str,
     file_b: str,
@@ -525,6 +531,7 @@ def compare(
     workers: int | None,
     output_format: str,
     sets: tuple[str, ...],
+    figure: str | None,
 ) -> None:
     """Compare one output of two scenarios on common random numbers.
 
@@ -542,17 +549,18 @@ def compare(
 
     scenario_a, scenario_b = _scenario(file_a, sets), _scenario(file_b, sets)
     _check_memory([scenario_a, scenario_b], draws, method)
+    if figure is not None:
+        if Path(figure).suffix.lower() != ".png":
+            raise PriorsError(None, "--figure", f"expected a path ending in .png, got {figure!r}")
+        _check_out(figure)
     with _option_for_quantities("--output"):
-        result = comparing.compare(
-            scenario_a,
-            scenario_b,
-            output,
-            draws,
-            seed,
-            method,
-            percentiles,
-            workers=workers,
-        )
+        result = _writing(
+            figure or "",
+            lambda: comparing.compare(
+                scenario_a, scenario_b, output, draws, seed, method, percentiles,
+                workers=workers, figure=figure,
+            ),
+        )  # fmt: skip
     if output_format == "json":
         _emit(formatting.to_json(result))
     elif output_format == "markdown":

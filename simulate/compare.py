@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -96,8 +97,10 @@ def compare(
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
+    figure: str | Path | None = None,
 ) -> Comparison:
-    """P(A < B) and the distribution of B / A for one output of both scenarios."""
+    """P(A < B), and the distributions of B − A and B / A, for one output of both scenarios
+    (with ``figure``, also both distributions overlaid, and B − A, as a PNG)."""
     for scenario in (a, b):
         if output not in scenario.outputs and output not in scenario.assumptions:
             raise UnknownQuantity(output, scenario.outputs, scenario.name)
@@ -126,6 +129,10 @@ def compare(
         and a.dependence.signature(name) == b.dependence.signature(name)
     )
     unit = a.unit(output)
+    if figure is not None:
+        from simulate import figures
+
+        figures.overlay(value_a[both], value_b[both], (a.name, b.name), output, unit, Path(figure))
     return Comparison(
         output=output,
         unit=unit,

@@ -196,3 +196,45 @@ def distribution(
             ncol=2,
         )
         return figure
+
+
+def overlay(
+    a: np.ndarray, b: np.ndarray, names: tuple[str, str], name: str, unit: str, path: Path
+) -> Any:
+    """Both scenarios' distributions of one output on one axis, and B − A beside them with
+    the share of pairs on each side of zero."""
+    from matplotlib.ticker import NullFormatter
+
+    with canvas(path, (9.0, 3.8)) as figure:
+        left, right = figure.subplots(1, 2, width_ratios=(3, 2))
+        both = np.concatenate((a, b))
+        lo, hi = np.percentile(both, [0.5, 99.5]) if both.size else (0.0, 1.0)
+        log = bool(lo > 0 and hi / lo > 100)
+        bins: Any = np.geomspace(lo, hi, 81) if log else np.linspace(lo, hi, 81)
+        if log:
+            left.set_xscale("log")
+            left.xaxis.set_minor_formatter(NullFormatter())
+        for values, label, colour in ((a, f"A: {names[0]}", LOW), (b, f"B: {names[1]}", HIGH)):
+            median = float(np.median(values)) if values.size else float("nan")
+            left.hist(values, bins=bins, color=colour, alpha=0.5, density=True, label=label)
+            left.axvline(
+                median, color=colour, label=tex_safe(f"median {humanize(median, unit, name)}")
+            )
+        _money_axis(left.xaxis, unit, name)
+        left.set_yticks([])
+        left.set_xlabel(name if unit == "1" else f"{name} ({unit})")
+        left.set_title(f"{name}: A and B on the same draws")
+        left.legend(frameon=False, fontsize=7)
+        difference = b - a
+        d_lo, d_hi = np.percentile(difference, [0.5, 99.5]) if difference.size else (0, 1)
+        shown = difference[(difference >= d_lo) & (difference <= d_hi)]
+        right.hist(shown, bins=60, color=GREY, density=True)
+        above = np.count_nonzero(difference > 0) / max(difference.size, 1)
+        right.axvline(0.0, color="black", linestyle="--",
+                      label=f"B higher in {100 * above:.3g} % of pairs")  # fmt: skip
+        _money_axis(right.xaxis, unit, name)
+        right.set_yticks([])
+        right.set_xlabel(f"B − A ({unit})" if unit != "1" else "B − A")
+        right.set_title("B − A, pair by pair")
+        right.legend(frameon=False, fontsize=7)
+        return figure

@@ -241,3 +241,30 @@ def test_sensitivity_and_report_say_which_stage_they_are_in(tmp_path, invoke):
     quiet = invoke("report", PRIORS / "search-two-stage.toml", "-n", "2000", "--sobol-samples",
                    "64", "--out", tmp_path / "q.md", "-q")  # fmt: skip
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_compare_draws_both_distributions_and_the_difference(invoke, tmp_path):
+    import numpy as np
+
+    from simulate import figures
+
+    out = tmp_path / "c.png"
+    result = invoke(
+        "compare", PRIORS / "gpt3-training-owned-v100.toml",
+        PRIORS / "gpt3-training-owned-h100.toml", "-o", "training_cost_usd", "-n", "5000",
+        "--figure", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert out.stat().st_size > 10_000
+    a = np.array([1.0, 2.0, 3.0, 4.0])
+    b = np.array([2.0, 1.0, 5.0, 6.0])
+    figure = figures.overlay(a, b, ("a", "b"), "x_usd", "USD", tmp_path / "o.png")
+    left, right = figure.axes
+    assert [p.get_label() for p in left.containers] or left.patches  # two histograms
+    labels = [line.get_label() for line in right.get_lines()]
+    assert labels == ["B higher in 75 % of pairs"]
+    bad = invoke(
+        "compare", PRIORS / "gpt3-training.toml", PRIORS / "gpt3-training.toml",
+        "-o", "training_cost_usd", "--figure", tmp_path / "c.jpg",
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "--figure" in bad.stderr
