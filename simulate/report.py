@@ -21,7 +21,7 @@ import numpy as np
 from simulate import __version__, figures, interrupts, sensitivity
 from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
-from simulate.humanize import humanize, unit_label
+from simulate.humanize import humanize, is_share, unit_label
 from simulate.results import Threshold, summarize, write_text
 from simulate.spec import Scenario
 from simulate.summary import QuantityError, QuantitySummary, Summary, TornadoRow
@@ -98,7 +98,8 @@ def write_report(
                 drawn.append(tornado_path)
             figures.distribution(
                 result.outputs[name], summary.outputs[name], name, unit,
-                _markers(scenario, name, summary, base), staging / distribution_path.name,
+                _markers(scenario, name, summary, base, result.outputs[name]),
+                staging / distribution_path.name,
             )  # fmt: skip
             drawn.append(distribution_path)
         markdown = _markdown(
@@ -152,12 +153,20 @@ def _tornado_labels(rows: Sequence[TornadoRow], name: str, scenario: Scenario) -
 
 
 def _markers(
-    scenario: Scenario, name: str, summary: Summary, base: dict[str, Any]
+    scenario: Scenario, name: str, summary: Summary, base: dict[str, Any], values: np.ndarray
 ) -> list[figures.Marker]:
-    """What the text compares the output with: the base case and each threshold."""
+    """What the text compares the output with: the base case, each threshold, and the
+    lines a reader looks for when the draws cross them: zero (a saving turns into a loss) and
+    100 % for a share."""
     unit = scenario.unit(name)
     value = float(np.asarray(base[name]).reshape(-1)[0])
     markers = [figures.Marker(value, f"base case {humanize(value, unit, name)}")]
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    if low < 0 < high:
+        markers.append(figures.Marker(0.0, humanize(0.0, unit, name), ":", "#55A868"))
+    if is_share(unit, name) and low < 1 < high:
+        markers.append(figures.Marker(1.0, "100 %", ":", "#55A868"))
     for result in summary.outputs[name].thresholds:
         if isinstance(result.value, str):
             # the reference in this output's unit, as the threshold compares them

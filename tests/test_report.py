@@ -219,3 +219,25 @@ def test_ticks_on_a_narrow_range_are_never_printed_twice(tmp_path):
     figure.canvas.draw()
     labels = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
     assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+
+
+def test_markers_add_zero_and_100_percent_when_the_draws_cross_them():
+    import simulate
+    from simulate.report import _markers
+
+    scenario = simulate.load(PRIORS / "search-two-stage.toml")
+    draws = simulate.run(scenario, 5_000, seed=1)
+    summary = simulate.summarize(scenario, draws)
+    base = {**simulate.engine.point_values(scenario), **simulate.run_point(scenario).outputs}
+    share = draws.outputs["query_cost_share_of_revenue"]
+    assert share.min() < 1 < share.max()
+    labels = [
+        m.label for m in _markers(scenario, "query_cost_share_of_revenue", summary, base, share)
+    ]
+    assert labels[0].startswith("base case ") and "100 %" in labels
+    cost = draws.outputs["query_cost_usd"]  # all positive: no $0 line
+    labels = [m.label for m in _markers(scenario, "query_cost_usd", summary, base, cost)]
+    assert "$0" not in labels
+    crossing = cost - 0.07
+    labels = [m.label for m in _markers(scenario, "query_cost_usd", summary, base, crossing)]
+    assert "$0" in labels
