@@ -61,12 +61,36 @@ class Typed:
         with np.errstate(all="ignore"):
             return np.asarray(self.evaluate(env), dtype=float)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pint pickles a unit with its registry's name only, and another process (a Dask
+        # worker) has no 'token' or 'USD' there: travel as text, rebuilt in this project's
+        return _typed, (self.evaluate, *_unit_text(self.unit), self.constants)
+
 
 @dataclass(frozen=True)
 class _Node:
     evaluate: Node
     unit: Any
     constant: float | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _node, (self.evaluate, *_unit_text(self.unit), self.constant)
+
+
+def _unit_text(unit: Any) -> tuple[float, str]:
+    return float(unit.magnitude), str(unit.units)
+
+
+def _unit_from(magnitude: float, text: str) -> Any:
+    return units.registry().Quantity(magnitude, text)
+
+
+def _typed(evaluate: Any, magnitude: float, text: str, constants: tuple[float, ...]) -> Typed:
+    return Typed(evaluate, _unit_from(magnitude, text), constants)
+
+
+def _node(evaluate: Any, magnitude: float, text: str, constant: float | None) -> _Node:
+    return _Node(evaluate, _unit_from(magnitude, text), constant)
 
 
 def with_units(expression: Expression, unit_of: Mapping[str, Any]) -> Typed:

@@ -244,3 +244,41 @@ def test_library_errors_name_quantities_and_the_cli_names_the_option(invoke):
         sensitivity.analyze(a, "training_mfu", ("tornado",))
     result = invoke("sensitivity", PRIORS / "gpt3-training.toml", "-o", "nope")
     assert result.exit_code == 2 and result.stderr.startswith("error: --output: 'nope'")
+
+
+def test_every_shipped_scenario_travels_to_another_process_intact(tmp_path):
+    """What a Dask worker gets: the scenario pickled here, unpickled in a fresh interpreter
+    (pint units travel as text and are rebuilt in this project's registry)."""
+    import subprocess
+    import sys
+
+    import cloudpickle
+
+    paths = sorted(PRIORS.glob("*.toml")) + sorted(PRIORS.glob("frontier/*-*.toml"))
+    scenarios = [simulate.load(p) for p in paths]
+    (tmp_path / "s.pkl").write_bytes(cloudpickle.dumps(scenarios))
+    code = (
+        "import json, pickle, sys; from simulate import engine;"
+        f"s = pickle.loads(open({str(tmp_path / 's.pkl')!r}, 'rb').read());"
+        "print(json.dumps([{k: float(v) for k, v in engine.run_point(x).outputs.items()}"
+        " for x in s]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    here = [{k: float(v) for k, v in engine.run_point(s).outputs.items()} for s in scenarios]
+    assert json.loads(done.stdout) == json.loads(json.dumps(here))
+
+
+@pytest.mark.slow
+def test_a_process_based_cluster_runs_a_scenario_with_units_in_its_expressions():
+    distributed = pytest.importorskip("distributed")
+    scenario = _scenario("search-two-stage.toml")
+    local = engine.stream(scenario, 2 * 65_536, 4, workers=1)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = engine.stream(scenario, 2 * 65_536, 4, scheduler=cluster.scheduler_address)
+    assert (
+        results.summarize_stream(scenario, remote).to_dict()
+        == results.summarize_stream(scenario, local).to_dict()
+    )
