@@ -30,6 +30,7 @@ BUCKET_BITS = 41  # float64 mantissa bits dropped: 52 − 41 = 11 kept → 2,048
 RELATIVE_ERROR = 2.0**-11
 _SIGN_MASK = np.int64(0x7FFFFFFFFFFFFFFF)
 _DENSE_SPAN = 1 << 17  # a block whose buckets span more than this is counted sparsely
+_DENSE_MAX = 1 << 20  # the dense window of a histogram side never outgrows 8 MiB
 
 
 def _interpolate(a: float, b: float, fraction: float) -> float:
@@ -83,22 +84,14 @@ def _edge(key: np.ndarray) -> np.ndarray:
 
 
 class _Histogram:
-    """Bucket counts over a contiguous range of keys, grown as draws arrive."""
+    """Bucket counts over one side of zero: a dense window where the draws are, and a sparse
+    map for buckets far from it (a few tiny or huge values must not cost a dense array over
+    every power of two between them)."""
 
     def __init__(self) -> None:
         self.offset = 0
         self.counts = np.zeros(0, dtype=np.int64)
-
-    def _grow(self, lo: int, hi: int) -> None:
-        if not len(self.counts):
-            self.offset, self.counts = lo, np.zeros(hi - lo + 1, dtype=np.int64)
-            return
-        top = self.offset + len(self.counts) - 1
-        if lo < self.offset or hi > top:
-            new_lo, new_hi = min(lo, self.offset), max(hi, top)
-            grown = np.zeros(new_hi - new_lo + 1, dtype=np.int64)
-            grown[self.offset - new_lo : self.offset - new_lo + len(self.counts)] = self.counts
-            self.offset, self.counts = new_lo, grown
+        self.sparse: dict[int, int] = {}
 
     def add_keys(self, keys: np.ndarray) -> None:
         if not len(keys):
@@ -106,20 +99,62 @@ class _Histogram:
         lo, hi = int(keys.min()), int(keys.max())
         if hi - lo <= _DENSE_SPAN:
             self.add_counts(lo, np.bincount(keys - lo, minlength=hi - lo + 1))
-        else:  # draws spread over many powers of two: count the occupied buckets only
-            unique, counts = np.unique(keys, return_counts=True)
-            self._grow(int(unique[0]), int(unique[-1]))
-            np.add.at(self.counts, unique - self.offset, counts)
+            return
+        unique, counts = np.unique(keys, return_counts=True)
+        self._add_pairs(unique, counts)
+
+    def _add_pairs(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        """Add (key, count) pairs: into the dense window where they fall in it (founding it
+        around the middle key if there is none yet), the stragglers into the sparse map."""
+        if not len(self.counts):
+            middle = int(keys[len(keys) // 2])
+            near = np.abs(keys - middle) <= _DENSE_MAX // 2
+            lo, hi = int(keys[near].min()), int(keys[near].max())
+            self.offset, self.counts = lo, np.zeros(hi - lo + 1, dtype=np.int64)
+        inside = (keys >= self.offset) & (keys < self.offset + len(self.counts))
+        np.add.at(self.counts, keys[inside] - self.offset, counts[inside])
+        for key, count in zip(keys[~inside].tolist(), counts[~inside].tolist(), strict=True):
+            self.sparse[key] = self.sparse.get(key, 0) + count
 
     def add_counts(self, lo: int, counts: np.ndarray) -> None:
         if not len(counts):
             return
-        self._grow(lo, lo + len(counts) - 1)
+        hi = lo + len(counts) - 1
+        if not len(self.counts):
+            self.offset, self.counts = lo, counts.astype(np.int64, copy=True)
+            return
+        top = self.offset + len(self.counts) - 1
+        new_lo, new_hi = min(lo, self.offset), max(hi, top)
+        if new_hi - new_lo > _DENSE_MAX:  # too far from the dense window: count sparsely
+            occupied = np.flatnonzero(counts)
+            self._add_pairs(occupied + lo, counts[occupied])
+            return
+        if (new_lo, new_hi) != (self.offset, top):
+            grown = np.zeros(new_hi - new_lo + 1, dtype=np.int64)
+            grown[self.offset - new_lo : self.offset - new_lo + len(self.counts)] = self.counts
+            self.offset, self.counts = new_lo, grown
         self.counts[lo - self.offset : lo - self.offset + len(counts)] += counts
+
+    def merge(self, other: _Histogram) -> None:
+        self.add_counts(other.offset, other.counts)
+        if other.sparse:
+            keys = np.fromiter(other.sparse, dtype=np.int64, count=len(other.sparse))
+            counts = np.fromiter(other.sparse.values(), dtype=np.int64, count=len(other.sparse))
+            self._add_pairs(keys, counts)
 
     def occupied(self) -> tuple[np.ndarray, np.ndarray]:
         index = np.flatnonzero(self.counts)
-        return index + self.offset, self.counts[index]
+        keys, counts = index + self.offset, self.counts[index]
+        if not self.sparse:
+            return keys, counts
+        merged: dict[int, int] = dict(zip(keys.tolist(), counts.tolist(), strict=True))
+        for key, count in self.sparse.items():
+            merged[key] = merged.get(key, 0) + count
+        ordered = sorted(merged)
+        return (
+            np.array(ordered, dtype=np.int64),
+            np.array([merged[k] for k in ordered], dtype=np.int64),
+        )
 
 
 @dataclass
@@ -132,6 +167,8 @@ class Sketch:
 
     count: int = 0
     nonfinite: int = 0
+    nan: int = 0
+    zeros: int = 0  # exact zeros (±0): a point mass, not spread over a bucket
     minimum: float = math.inf
     maximum: float = -math.inf
     negative: _Histogram = field(default_factory=_Histogram)
@@ -143,9 +180,12 @@ class Sketch:
     def constant(cls, value: float, count: int, hits: Sequence[int] = ()) -> Sketch:
         """The sketch of ``count`` draws all equal to ``value`` (a fixed assumption)."""
         sketch = cls(count=count, minimum=value, maximum=value, hits=list(hits))
-        key = int(_monotone(np.array([value]))[0] >> BUCKET_BITS)
-        side = sketch.negative if key < 0 else sketch.positive
-        side.add_counts(key, np.array([count], dtype=np.int64))
+        if value == 0:
+            sketch.zeros = count
+        else:
+            key = int(_monotone(np.array([value]))[0] >> BUCKET_BITS)
+            side = sketch.negative if key < 0 else sketch.positive
+            side.add_counts(key, np.array([count], dtype=np.int64))
         sketch.moments = {0: (count, value, 0.0)}
         return sketch
 
@@ -165,6 +205,11 @@ class Sketch:
         self.count += len(finite)
         self.minimum = min(self.minimum, float(finite.min()))
         self.maximum = max(self.maximum, float(finite.max()))
+        self.nan += int(np.count_nonzero(np.isnan(values))) if len(finite) < len(values) else 0
+        nonzero = finite != 0
+        if not nonzero.all():
+            self.zeros += len(finite) - int(np.count_nonzero(nonzero))
+            finite = finite[nonzero]
         keys = _monotone(finite) >> BUCKET_BITS
         if self.minimum >= 0:
             self.positive.add_keys(keys)
@@ -182,15 +227,17 @@ class Sketch:
     def merge(self, other: Sketch) -> None:
         """Fold ``other`` (other blocks of the same quantity) into this sketch."""
         self.nonfinite += other.nonfinite
+        self.nan += other.nan
         self._add_hits(other.hits)
         if not other.count:
             return
         self.count += other.count
+        self.zeros += other.zeros
         self.minimum = min(self.minimum, other.minimum)
         self.maximum = max(self.maximum, other.maximum)
         self.moments.update(other.moments)
-        for mine, theirs in ((self.negative, other.negative), (self.positive, other.positive)):
-            mine.add_counts(theirs.offset, theirs.counts)
+        self.negative.merge(other.negative)
+        self.positive.merge(other.positive)
 
     def mean_sd(self) -> tuple[float, float]:
         """Mean and sample sd, merging per-block moments in block order (Chan et al.)."""
@@ -210,14 +257,17 @@ class Sketch:
     def _ranks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         keys_neg, counts_neg = self.negative.occupied()
         keys_pos, counts_pos = self.positive.occupied()
-        keys = np.concatenate((keys_neg, keys_pos))
-        counts = np.concatenate((counts_neg, counts_pos))
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
         with np.errstate(invalid="ignore"):
-            lower = np.maximum(_edge(keys), self.minimum)
+            lower = np.concatenate((_edge(keys_neg), [0.0] * bool(self.zeros), _edge(keys_pos)))
             # the top bucket's end can lie past the largest float
-            upper = _edge(keys + 1)
-            upper = np.minimum(np.where(np.isnan(upper), self.maximum, upper), self.maximum)
+            upper = np.concatenate(
+                (_edge(keys_neg + 1), [0.0] * bool(self.zeros), _edge(keys_pos + 1))
+            )
+        counts = np.concatenate((counts_neg, [self.zeros] * bool(self.zeros), counts_pos))
+        counts = counts.astype(np.int64)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        lower = np.maximum(lower, self.minimum)
+        upper = np.minimum(np.where(np.isnan(upper), self.maximum, upper), self.maximum)
         return starts, counts, lower, upper
 
     def order_statistics(self, ranks: np.ndarray) -> np.ndarray:
@@ -259,7 +309,9 @@ class Sketch:
         count = n - width
         if count <= 0 or width == 0:
             return quantiles, (self.minimum, self.maximum)
-        ends = np.concatenate((starts - 1, starts, starts - width - 1, starts - width, [count - 1]))
+        ends = np.concatenate(
+            (starts - 1, starts, starts - width - 1, starts - width, [1, count - 2, count - 1])
+        )
         candidates = np.unique(np.clip(ends, 0, count - 1))
         low = self._at(candidates, starts, counts, lower, upper)
         high = self._at(candidates + width, starts, counts, lower, upper)
