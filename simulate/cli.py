@@ -165,8 +165,8 @@ def _command() -> str | None:
     return context.info_name if context else None
 
 
-def _check_out(*paths: str | None) -> None:
-    """Refuse, before any work, an --out path that cannot be written."""
+def _check_out(*paths: str | None, option: str = "--out") -> None:
+    """Refuse, before any work, an output path that cannot be written."""
     from simulate.results import unwritable_reason
 
     for path in paths:
@@ -174,15 +174,15 @@ def _check_out(*paths: str | None) -> None:
             continue
         reason = unwritable_reason(path)
         if reason:
-            raise PriorsError(None, "--out", reason)
+            raise PriorsError(None, option, reason)
 
 
-def _writing(out: str, write: Any) -> Any:
-    """Call ``write()``, turning what the file system refuses into exit 2 naming --out."""
+def _writing(out: str, write: Any, option: str = "--out") -> Any:
+    """Call ``write()``, turning what the file system refuses into exit 2 naming ``option``."""
     try:
         return write()
     except OSError as exc:
-        raise PriorsError(None, "--out", f"cannot write {out}: {exc.strerror or exc}") from None
+        raise PriorsError(None, option, f"cannot write {out}: {exc.strerror or exc}") from None
 
 
 def _thresholds(scenario: Any, from_options: list[Any]) -> list[Any]:
@@ -372,7 +372,10 @@ def run(
     show = not quiet and sys.stderr.isatty() and draws > chunk_size
     options = dict(chunk_size=chunk_size, workers=workers, scheduler=scheduler)
     if point:
-        summary = results.summarize(scenario, engine.run_point(scenario), percentiles)
+        base = engine.run_point(scenario)
+        summary = results.summarize(scenario, base, percentiles)
+        if suffix == ".nc":  # the base case as one draw, in the same layout
+            _writing(out, lambda: netcdf.write_draws(out, scenario, base))
     elif keep:
         with _progress(show, draws) as progress:
             kept = _scheduled(
@@ -389,13 +392,14 @@ def run(
                 writer = netcdf.DrawWriter(
                     out, scenario, draws, seed, method, engine.fixed_values(scenario)
                 )
-                sink = _writing(out, lambda: stack.enter_context(writer)).write
-            streamed = _writing(
-                out or "",
-                lambda: _scheduled(
-                    engine.stream, scenario, draws, seed, method, progress=progress,
-                    thresholds=parsed_thresholds, sink=sink, **options,
-                ),
+                opened = _writing(out, lambda: stack.enter_context(writer))
+
+                def sink(start: int, arrays: Any) -> None:
+                    _writing(out, lambda: opened.write(start, arrays))
+
+            streamed = _scheduled(
+                engine.stream, scenario, draws, seed, method, progress=progress,
+                thresholds=parsed_thresholds, sink=sink, **options,
             )  # fmt: skip
         summary = results.summarize_stream(scenario, streamed, percentiles)
     if not quiet:
@@ -552,7 +556,7 @@ def compare(
     if figure is not None:
         if Path(figure).suffix.lower() != ".png":
             raise PriorsError(None, "--figure", f"expected a path ending in .png, got {figure!r}")
-        _check_out(figure)
+        _check_out(figure, option="--figure")
     with _option_for_quantities("--output"):
         result = _writing(
             figure or "",
@@ -560,6 +564,7 @@ def compare(
                 scenario_a, scenario_b, output, draws, seed, method, percentiles,
                 workers=workers, figure=figure,
             ),
+            "--figure",
         )  # fmt: skip
     if output_format == "json":
         _emit(formatting.to_json(result))

@@ -280,16 +280,18 @@ def _reduce_task(
         sketch = Sketch()
         for i, index in enumerate(blocks):
             part = values[i * BLOCK_SIZE : (i + 1) * BLOCK_SIZE]
-            finite = np.isfinite(part)
-            whole = bool(finite.all())
-            kept = part if whole else part[finite]
-            hits = []
+            # thresholds judge every draw that is a number: +inf (never reached) counts
+            valid = ~np.isnan(part)
+            hits, seen = [], []
             for (threshold, _), limit in zip(mine, limits, strict=True):
+                judged = valid
                 if not isinstance(limit, float | int):
                     limit = limit[i * BLOCK_SIZE : (i + 1) * BLOCK_SIZE]
-                    limit = limit if whole else limit[finite]
-                hits.append(int(np.count_nonzero(_COMPARE[threshold.op](kept, limit))))
-            sketch.add(index, part, hits)
+                    judged = valid & ~np.isnan(limit)
+                    limit = limit[judged]
+                hits.append(int(np.count_nonzero(_COMPARE[threshold.op](part[judged], limit))))
+                seen.append(int(np.count_nonzero(judged)))
+            sketch.add(index, part, hits, seen)
         sketches[name] = sketch
     arrays = {n: quantities[n] for n in [*sampled, *outputs]} if keep else None
     return sketches, arrays

@@ -185,7 +185,11 @@ def write(
         write_text(markdown(rows, draws, seed, figure.name, command), staging / out.name)
         interrupts.check()
         os.replace(staging / figure.name, figure)
-        os.replace(staging / out.name, out)
+        try:
+            os.replace(staging / out.name, out)
+        except BaseException:  # never a new chart beside an old table
+            figure.unlink(missing_ok=True)
+            raise
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)

@@ -178,17 +178,20 @@ class DrawWriter:
 
 
 def write_draws(path: str | Path, scenario: Scenario, draws: Any) -> Path:
-    """Write a kept run (:class:`~simulate.engine.Draws`) to ``path`` in the same layout."""
-    fixed = {n: v for n, v in draws.inputs.items() if np.ndim(v) == 0}
+    """Write a kept run (:class:`~simulate.engine.Draws`, the base case included) to ``path``
+    in the same layout."""
+    fixed = {
+        n: v
+        for n, v in draws.inputs.items()
+        if n in scenario.assumptions and scenario.assumptions[n].distribution.is_fixed
+    }
+    arrays = {
+        name: np.broadcast_to(np.asarray(values, dtype=float), (draws.draws,))
+        for name, values in {**draws.inputs, **draws.outputs}.items()
+        if name not in fixed
+    }
     with DrawWriter(path, scenario, draws.draws, draws.seed, draws.method, fixed) as writer:
         for start in range(0, draws.draws, 16 * BLOCK_SIZE):
             stop = min(start + 16 * BLOCK_SIZE, draws.draws)
-            writer.write(
-                start,
-                {
-                    name: values[start:stop]
-                    for name, values in {**draws.inputs, **draws.outputs}.items()
-                    if name not in fixed
-                },
-            )
+            writer.write(start, {name: values[start:stop] for name, values in arrays.items()})
     return Path(path)

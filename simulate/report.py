@@ -319,12 +319,20 @@ def _number(value: float | None, unit: str, name: str) -> str:
 
 def _percentiles_with_infinity(values: np.ndarray, entry: QuantitySummary) -> list[float | None]:
     """P5 / P50 / P95 where draws of +∞ (never reached) count as +∞, not as missing: leaving
-    them out would make a break-even look sooner than it is."""
-    positive = int(np.count_nonzero(values == np.inf))
-    if not positive:
+    them out would make a break-even look sooner than it is. A percentile that lies between
+    a finite draw and an infinite one is infinite."""
+    if not np.count_nonzero(values == np.inf):
         return [entry.percentile(q) for q in (5, 50, 95)]
-    kept = values[~np.isnan(values)]
-    return [float(v) for v in np.percentile(kept, [5, 50, 95])]
+    ordered = np.sort(values[~np.isnan(values)])
+    out: list[float | None] = []
+    for q in (5, 50, 95):
+        position = (len(ordered) - 1) * q / 100
+        low, high = ordered[int(np.floor(position))], ordered[int(np.ceil(position))]
+        if np.isinf(high) or np.isinf(low):
+            out.append(float(high) if np.isinf(high) and high > 0 else float(low))
+        else:
+            out.append(float(low + (high - low) * (position - np.floor(position))))
+    return out
 
 
 def _threshold_words(
@@ -356,16 +364,21 @@ def _headline(
     label = scenario.description_of(name) or name
     title = f"**{label[0].upper() + label[1:]}** (`{name}`)"
     base_value = float(np.asarray(base[name]).reshape(-1)[0])
+    said = "".join(
+        " " + words[0].upper() + words[1:]
+        for words in (_threshold_words(t, unit, name, scenario, base) for t in entry.thresholds)
+    )
     if kind == CONSTANT:
         return (
             f"{title}: {humanize(base_value, unit, name)}. It does not vary: no assumption it "
-            "depends on is uncertain."
+            "depends on is uncertain." + said
         )
     if kind == INDICATOR:
         share = float(np.mean(values[np.isfinite(values)]))
         state = "true" if base_value else "false"
         return (
-            f"{title}: true in {humanize(share, '1', 'share')} of scenarios (base case: {state})."
+            f"{title}: true in {humanize(share, '1', 'share')} of scenarios "
+            f"(base case: {state})." + said
         )
     p5, p50, p95 = _percentiles_with_infinity(values, entry)
     sentence = (
@@ -378,9 +391,7 @@ def _headline(
             f"({humanize(float(np.mean(np.sign(values) == np.sign(p50))), '1', 'share')}) "
             "fall on the other side of zero from the single-number estimate."
         )
-    for threshold in entry.thresholds:
-        words = _threshold_words(threshold, unit, name, scenario, base)
-        sentence += " " + words[0].upper() + words[1:]
+    sentence += said
     infinite = int(np.count_nonzero(values == np.inf))
     if infinite:
         sentence += (

@@ -112,27 +112,13 @@ def quantity_summary(
     ``references`` holds the arrays (in this quantity's unit) that thresholds compare against.
     """
     values = np.asarray(values, dtype=float).ravel()
+    results = tuple(
+        _threshold_result(t, values, (references or {}).get(t.value)) for t in thresholds
+    )
     finite = np.isfinite(values)
     nonfinite = int(values.size - np.count_nonzero(finite))
-    thresholds = list(thresholds)
-    limits = []
-    for threshold in thresholds:
-        if isinstance(threshold.value, str):
-            reference = np.broadcast_to((references or {})[threshold.value], values.shape)
-            limits.append(reference[finite] if nonfinite else reference)
-        else:
-            limits.append(threshold.value)
     if nonfinite:
         values = values[finite]
-    results = tuple(
-        ThresholdResult(
-            t.name,
-            t.op,
-            t.value,
-            np.count_nonzero(_COMPARE[t.op](values, limit)) / values.size if values.size else None,
-        )
-        for t, limit in zip(thresholds, limits, strict=True)
-    )
     if values.size == 0:
         return QuantitySummary(
             name, unit, None, None, tuple((q, None) for q in percentiles), (None, None),
@@ -147,6 +133,23 @@ def quantity_summary(
     )  # fmt: skip
 
 
+def _threshold_result(
+    threshold: Threshold, values: np.ndarray, reference: np.ndarray | None
+) -> ThresholdResult:
+    """P(value op limit) over the draws where both sides are numbers: an infinite draw (a
+    break-even never reached) counts, on its side of the limit; NaN draws do not."""
+    limit: Any = threshold.value
+    valid = ~np.isnan(values)
+    if isinstance(threshold.value, str):
+        limit = np.broadcast_to(reference, values.shape)
+        valid &= ~np.isnan(limit)
+        limit = limit[valid]
+    seen = int(np.count_nonzero(valid))
+    hits = int(np.count_nonzero(_COMPARE[threshold.op](values[valid], limit)))
+    probability = hits / seen if seen else None
+    return ThresholdResult(threshold.name, threshold.op, threshold.value, probability)
+
+
 def sketch_summary(
     name: str,
     unit: str,
@@ -156,8 +159,8 @@ def sketch_summary(
 ) -> QuantitySummary:
     """Statistics of one quantity from its streamed sketch (:mod:`simulate.statistics`)."""
     results = tuple(
-        ThresholdResult(t.name, t.op, t.value, hits / sketch.count if sketch.count else None)
-        for t, hits in zip(thresholds, sketch.hits, strict=True)
+        ThresholdResult(t.name, t.op, t.value, hits / seen if seen else None)
+        for t, hits, seen in zip(thresholds, sketch.hits, sketch.seen, strict=True)
     )
     if not sketch.count:
         return QuantitySummary(

@@ -187,7 +187,15 @@ def load(
     try:
         scenario = _scenario(document, str(path), digest, included)
     except PriorsError as exc:
-        raise spec_overrides.error_for(exc, overrides) or exc from None
+        named = spec_overrides.error_for(exc, overrides)
+        if named is None:  # the file alone is fine: what broke it came from --set
+            try:
+                load(path)
+            except PriorsError:
+                raise exc from None
+            said = ", ".join(f"{n}={v}" for n, v in sorted(overrides.items()))
+            named = PriorsError(None, spec_overrides.OPTION, f"{said}: {exc}")
+        raise named from None
     return dataclasses.replace(scenario, overrides=tuple(sorted(overrides.items())))
 
 

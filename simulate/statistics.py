@@ -175,11 +175,13 @@ class Sketch:
     positive: _Histogram = field(default_factory=_Histogram)
     moments: dict[int, tuple[int, float, float]] = field(default_factory=dict)
     hits: list[int] = field(default_factory=list)
+    seen: list[int] = field(default_factory=list)  # per threshold: draws it was judged on
 
     @classmethod
     def constant(cls, value: float, count: int, hits: Sequence[int] = ()) -> Sketch:
         """The sketch of ``count`` draws all equal to ``value`` (a fixed assumption)."""
         sketch = cls(count=count, minimum=value, maximum=value, hits=list(hits))
+        sketch.seen = [count] * len(sketch.hits)
         if value == 0:
             sketch.zeros = count
         else:
@@ -189,13 +191,19 @@ class Sketch:
         sketch.moments = {0: (count, value, 0.0)}
         return sketch
 
-    def add(self, block: int, values: np.ndarray, hits: Sequence[int] = ()) -> None:
+    def add(
+        self,
+        block: int,
+        values: np.ndarray,
+        hits: Sequence[int] = (),
+        seen: Sequence[int] = (),
+    ) -> None:
         """Count block number ``block``'s ``values`` (and its threshold hits, counted over
         the finite draws by the caller)."""
         finite_mask = np.isfinite(values)
         finite = values if finite_mask.all() else values[finite_mask]
         self.nonfinite += len(values) - len(finite)
-        self._add_hits(hits)
+        self._add_hits(hits, seen)
         if not len(finite):
             return
         with np.errstate(over="ignore", invalid="ignore"):
@@ -218,17 +226,18 @@ class Sketch:
             self.negative.add_keys(keys[below])
             self.positive.add_keys(keys[~below])
 
-    def _add_hits(self, hits: Sequence[int]) -> None:
+    def _add_hits(self, hits: Sequence[int], seen: Sequence[int]) -> None:
         if self.hits:
             self.hits = [a + b for a, b in zip(self.hits, hits, strict=True)]
+            self.seen = [a + b for a, b in zip(self.seen, seen, strict=True)]
         else:
-            self.hits = list(hits)
+            self.hits, self.seen = list(hits), list(seen)
 
     def merge(self, other: Sketch) -> None:
         """Fold ``other`` (other blocks of the same quantity) into this sketch."""
         self.nonfinite += other.nonfinite
         self.nan += other.nan
-        self._add_hits(other.hits)
+        self._add_hits(other.hits, other.seen)
         if not other.count:
             return
         self.count += other.count

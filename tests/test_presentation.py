@@ -268,3 +268,59 @@ def test_compare_draws_both_distributions_and_the_difference(invoke, tmp_path):
         "-o", "training_cost_usd", "--figure", tmp_path / "c.jpg",
     )  # fmt: skip
     assert bad.exit_code == 2 and "--figure" in bad.stderr
+
+
+def test_review_findings_stay_fixed(invoke, tmp_path, priors_file):
+    import numpy as np
+
+    from simulate.report import _percentiles_with_infinity
+    from simulate.results import quantity_summary
+    from simulate.statistics import Sketch
+    from simulate.thresholds import Threshold
+
+    # a point run writes its NetCDF too (one draw)
+    out = tmp_path / "p.nc"
+    assert invoke("run", PRIORS / "gpt3-training.toml", "--point", "--out", out).exit_code == 0
+    import xarray as xr
+
+    with xr.open_dataset(out) as dataset:
+        assert dataset.sizes["draw"] == 1
+        assert float(dataset["training_cost_usd"][0, 0]) == pytest.approx(1.398e6, rel=1e-3)
+    # a percentile between a finite and an infinite draw is infinite, not NaN
+    values = np.r_[np.linspace(1, 2, 900), np.full(100, np.inf)]
+    assert _percentiles_with_infinity(values, None)[2] == np.inf
+    # thresholds count infinite draws on their side and leave NaN out
+    x = np.array([1.0, np.inf, np.nan, 3.0])
+    (result,) = quantity_summary("x", "1", x, (50,), [Threshold("x", ">", 2.0)]).thresholds
+    assert result.probability == pytest.approx(2 / 3)
+    sketch = Sketch()
+    sketch.add(0, x, [2], [3])
+    assert sketch.hits == [2] and sketch.seen == [3]
+    # an error that only --set causes names --set
+    bad = invoke("run", PRIORS / "frontier" / "gpt4.toml", "--set", "training_days=5", "-n", "1000")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --set: training_days=5: ")
+    # a threshold on a constant key output is said, not dropped
+    path = priors_file(
+        """
+        [scenario]
+        name = "c"
+        models = ["training"]
+        include = ["%s"]
+        report = ["training_flops", "training_cost_usd"]
+        [assumptions]
+        params = { fixed = 7e9, unit = "parameter", source = "t" }
+        training_tokens = { fixed = 2e12, unit = "token", source = "t" }
+        training_mfu = { beta = [0.3, 0.5], source = "t", description = "t" }
+        """
+        % (PRIORS / "hardware" / "a100-80gb.toml")
+    )
+    report = tmp_path / "c.md"
+    result = invoke(
+        "report", path, "--out", report, "-n", "2000", "--sobol-samples", "64",
+        "--threshold", "training_flops>1e23",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "It does not vary: no assumption it depends on is uncertain. A 0 % chance it exceeds"
+        in (report.read_text())
+    )
