@@ -21,7 +21,7 @@ from simulate import execution
 from simulate.sampling import BLOCK_SIZE, Sampler, block_count
 from simulate.spec import Scenario
 from simulate.statistics import Sketch
-from simulate.thresholds import Threshold, threshold_factor
+from simulate.thresholds import COMPARE, Threshold, threshold_factor
 
 DEFAULT_CHUNK_SIZE = 2**20
 
@@ -202,9 +202,6 @@ class Streamed:
     method: str
 
 
-_COMPARE = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
-
-
 def stream(
     scenario: Scenario,
     draws: int,
@@ -234,7 +231,7 @@ def stream(
         mine = [t for t in thresholds if t.name == name]
         if name in fixed and not any(isinstance(t.value, str) for t in mine):
             value = float(fixed[name])
-            hits = [draws if _COMPARE[t.op](value, t.value) else 0 for t in mine]
+            hits = [draws if COMPARE[t.op](value, t.value) else 0 for t in mine]
             sketches[name] = Sketch.constant(value, draws, hits)
     streamed = [n for n in names if n not in sketches]
     for blocks, (chunk_sketches, arrays) in execution.map_in_order(
@@ -289,7 +286,7 @@ def _reduce_task(
                     limit = limit[i * BLOCK_SIZE : (i + 1) * BLOCK_SIZE]
                     judged = valid & ~np.isnan(limit)
                     limit = limit[judged]
-                hits.append(int(np.count_nonzero(_COMPARE[threshold.op](part[judged], limit))))
+                hits.append(int(np.count_nonzero(COMPARE[threshold.op](part[judged], limit))))
                 seen.append(int(np.count_nonzero(judged)))
             sketch.add(index, part, hits, seen)
         sketches[name] = sketch

@@ -32,9 +32,7 @@ from simulate.summary import (
     ThresholdResult,
     UnknownQuantity,
 )
-from simulate.thresholds import Threshold, threshold_factor
-
-_COMPARE = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
+from simulate.thresholds import COMPARE, Threshold, threshold_factor
 
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 HDI_PROBABILITY = 0.9
@@ -145,7 +143,7 @@ def _threshold_result(
         valid &= ~np.isnan(limit)
         limit = limit[valid]
     seen = int(np.count_nonzero(valid))
-    hits = int(np.count_nonzero(_COMPARE[threshold.op](values[valid], limit)))
+    hits = int(np.count_nonzero(COMPARE[threshold.op](values[valid], limit)))
     probability = hits / seen if seen else None
     return ThresholdResult(threshold.name, threshold.op, threshold.value, probability)
 
