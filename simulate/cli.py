@@ -124,7 +124,7 @@ def cli() -> None:
     """
 
 
-def _scenario(path: str, sets: tuple[str, ...] = ()) -> Any:
+def _scenario(path: str, sets: tuple[str, ...] = (), quiet: bool = False) -> Any:
     from simulate import spec_overrides
     from simulate.spec import load
 
@@ -132,6 +132,9 @@ def _scenario(path: str, sets: tuple[str, ...] = ()) -> Any:
     scenario = load(path, overrides)
     for warning in scenario.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if not quiet:
+        for note in scenario.notes:
+            click.echo(f"note: {note}", err=True)
     return scenario
 
 
@@ -355,7 +358,7 @@ def run(
             None, "--out", f"expected a path ending in .nc, .json or .csv, got {out!r}"
         )
     _check_out(out)
-    scenario = _scenario(file, sets)
+    scenario = _scenario(file, sets, quiet)
     parsed_thresholds = _thresholds(scenario, from_options)
     _validate_names(scenario, parsed_thresholds)
     keep = point or results.keeps_every_draw(scenario, draws, statistics)
@@ -403,7 +406,7 @@ def run(
             )  # fmt: skip
         summary = results.summarize_stream(scenario, streamed, percentiles)
     if not quiet:
-        for line in results.nonfinite_report(summary):
+        for line in results.nonfinite_report(summary, scenario):
             click.echo(line, err=True)
     rendered = {
         "table": formatting.summary_table,
@@ -678,7 +681,7 @@ def sensitivity(
             f"(e.g. {1 << draws.bit_length():,})",
             err=True,
         )
-    scenario = _scenario(file, sets)
+    scenario = _scenario(file, sets, quiet)
     if "spearman" in chosen:
         _check_memory([scenario], draws)
     if "sobol" in chosen:
@@ -754,7 +757,7 @@ def report(
     from simulate import report as reporting
 
     from_options = [parse_threshold(t) for t in thresholds]
-    scenario = _scenario(file, sets)
+    scenario = _scenario(file, sets, quiet)
     parsed = _thresholds(scenario, from_options)
     _validate_names(scenario, parsed)
     from simulate.sensitivity import MIN_SOBOL_SAMPLES

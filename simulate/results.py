@@ -262,11 +262,17 @@ def summarize_stream(
     )  # fmt: skip
 
 
-def nonfinite_report(summary: Summary) -> list[str]:
-    """One warning line per quantity with non-finite draws or statistics that overflow."""
-    lines = []
+def nonfinite_report(summary: Summary, scenario: Scenario | None = None) -> list[str]:
+    """One warning line per quantity with non-finite draws or statistics that overflow.
+
+    With the ``scenario``, draws a model marks infeasible (a batch that does not fit, say) are
+    said once, in words, and the NaN they leave in that model's outputs is not said again.
+    """
+    lines, explained = _infeasible_report(summary, scenario)
     for entries in (summary.outputs, summary.inputs):
         for name, entry in entries.items():
+            if name in explained and getattr(entry, "nonfinite", 0) <= explained[name]:
+                continue
             if getattr(entry, "overflow", ()):
                 lines.append(
                     f"warning: the {' and '.join(entry.overflow)} of {name} overflow a float "
@@ -279,6 +285,45 @@ def nonfinite_report(summary: Summary) -> list[str]:
                     f"{summary.draws} draws; its summary uses the other draws"
                 )
     return lines
+
+
+def _infeasible_report(
+    summary: Summary, scenario: Scenario | None
+) -> tuple[list[str], dict[str, int]]:
+    """Lines about draws a model could not evaluate as stated, and the NaN counts they explain
+    (output name → count)."""
+    lines: list[str] = []
+    explained: dict[str, int] = {}
+    if scenario is None:
+        return lines, explained
+    for model in scenario.models:
+        flag = model.infeasible
+        entry = summary.outputs.get(flag) if flag else None
+        if entry is None:
+            continue
+        why = next(p.description for p in model.outputs if p.name == flag)
+        if isinstance(entry, PointValue):
+            if entry.value == 1:
+                lines.append(
+                    f"warning: model '{model.name}' cannot evaluate the base case as stated: "
+                    f"{why[len('1 where ') :] if why.startswith('1 where ') else why} "
+                    f"({flag} = 1); its other outputs are not a number"
+                )
+            continue
+        share = entry.mean or 0.0
+        count = round(share * summary.draws)
+        if count == 0:
+            continue
+        lines.append(
+            f"warning: model '{model.name}' cannot evaluate {count:,} of {summary.draws:,} draws "
+            f"({100 * share:.3g} %) as stated: "
+            f"{why[len('1 where ') :] if why.startswith('1 where ') else why} ({flag} = 1); "
+            "they are not priced and are left out of its other outputs' summaries"
+        )
+        for port in model.outputs:
+            if port.name != flag:
+                explained[port.name] = count
+    return lines, explained
 
 
 def _json_float(value: Any) -> float | None:

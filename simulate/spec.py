@@ -119,6 +119,9 @@ class Scenario:
     # name → factor from the unit a quantity is kept in to the unit the models read it in
     input_factors: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # what a model says the scenario leaves out (e.g. serving without a KV cache): notes that
+    # do not make the file wrong
+    notes: tuple[str, ...] = ()
     # assumptions drawn together: rank correlations and joint parameter sets
     dependence: Dependence = field(default_factory=Dependence)
     joint_sets: tuple[spec_joint.JointSet, ...] = ()
@@ -411,8 +414,20 @@ def _scenario(
             file, "scenario", "nothing to simulate: no assumptions, derived quantities or models"
         )
     derived, input_factors, warnings = spec_units.carry(assumptions, derived, models, steps)
-
     outputs = [name for step in steps for name in step.provides]
+    available = set(assumptions) | set(derived) | set(outputs)
+    notes: list[str] = []
+    for model in models:
+        _check_choices(model, assumptions, available, file)
+        if model.advice is not None:
+            fixed = {
+                n: a.distribution.point * input_factors.get(n, 1.0)
+                for n, a in assumptions.items()
+                if a.distribution.is_fixed
+            }
+            ports = {p.name for p in (*model.inputs, *model.optional)}
+            notes = [*notes, *model.advice(frozenset(ports & available), fixed)]
+
     report = header.get("report", [])
     if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
         raise PriorsError(file, "scenario.report", "expected a list of output names")
@@ -452,6 +467,7 @@ def _scenario(
         thresholds=tuple(parsed),
         input_factors=input_factors,
         warnings=tuple(warnings),
+        notes=tuple(notes),
         dependence=dependence,
         joint_sets=tuple(sets),
     )
@@ -460,6 +476,44 @@ def _scenario(
     if "implied_mfu" in outputs:
         _check_implied_mfu(scenario)
     return scenario
+
+
+def _check_choices(
+    model: Model, assumptions: dict[str, Assumption], available: set[str], file: str
+) -> None:
+    """An input that takes one of a few values (an accelerator's arithmetic precision) is
+    declared as a fixed value or a choice among them, and each value's needs are met."""
+    for name, allowed in model.choices.items():
+        if name not in available:
+            continue
+        said = ", ".join(f"{v:g}" for v in allowed)
+        if name not in assumptions:
+            raise PriorsError(
+                file, f"derived.{name}", f"declare {name} as an assumption: one of {said}"
+            )
+        assumption = assumptions[name]
+        key = f"assumptions.{name}"
+        distribution = assumption.distribution
+        if distribution.is_fixed:
+            values = [distribution.point]
+        elif distribution.family in ("choice", "empirical"):
+            values = list(distribution.params["values"])
+        else:
+            raise PriorsError(
+                assumption.file, key, f"expected a fixed value or a choice among {said}"
+            )
+        for value in values:
+            if value not in allowed:
+                raise PriorsError(assumption.file, key, f"expected one of {said}, got {value:g}")
+            needed = allowed[value]
+            if needed is not None and needed not in available:
+                raise PriorsError(
+                    assumption.file,
+                    key,
+                    f"{name} = {value:g} needs {needed}, which no assumption, derived quantity "
+                    "or model provides: this accelerator has no such arithmetic, or its "
+                    "hardware file does not say (declare it, or choose another precision)",
+                )
 
 
 def _check_implied_mfu(scenario: Scenario) -> None:

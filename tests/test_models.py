@@ -137,7 +137,7 @@ def test_serving_is_memory_bound_then_compute_bound():
 
 def test_serving_batch_one_streams_all_weights_per_token():
     out = serving(70e9, 989.4e12, 0.5, 2.99, 1, 3.35e12, 2, 4)
-    assert out["decode_step_seconds"] == pytest.approx(140e9 / (4 * 3.35e12))
+    assert out["time_per_output_token_s"] == pytest.approx(140e9 / (4 * 3.35e12))
     assert out["tokens_per_second_per_replica"] == pytest.approx(4 * 3.35e12 / 140e9)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,6 +46,15 @@ class Model:
     inconsistency: Callable[[frozenset[str]], tuple[str, str] | None] | None = None
     # optional inputs a starting template declares (one consistent way to state the facts)
     template: tuple[str, ...] = ()
+    # what a scenario leaves out that biases the result, from the names given and the values
+    # of fixed assumptions: one warning line each (shown by ``check`` and ``run``)
+    advice: Callable[[frozenset[str], Mapping[str, float]], list[str]] | None = None
+    # inputs that take one of a few values, each value → the optional input it then needs
+    # (``None``: nothing more); checked against the declared values when a file is loaded
+    choices: Mapping[str, Mapping[float, str | None]] = field(default_factory=dict)
+    # a 0/1 output that marks draws the model cannot evaluate as stated (their other outputs
+    # are NaN): counted and said, never priced
+    infeasible: str | None = None
 
     @property
     def summary(self) -> str:
