@@ -863,6 +863,57 @@ def frontier(folder: str, draws: int, seed: int, out: str) -> None:
     click.echo(f"wrote {markdown} and {chart}", err=True)
 
 
+@cli.command("serving-validation")
+@click.option(
+    "--priors",
+    "folder",
+    type=click.Path(file_okay=False),
+    default="priors",
+    show_default=True,
+    help="The priors folder: data/serving-benchmarks.csv, llm/, hardware/ and serving/.",
+)
+@draws_option("4000", "Sampled scenarios per measured row.")
+@seed_option()
+@click.option(
+    "--out",
+    default="results/serving-validation.md",
+    show_default=True,
+    help="The Markdown table to write; the chart goes beside it as NAME.png.",
+)
+def serving_validation(folder: str, draws: int, seed: int, out: str) -> None:
+    """Check the serving model against measured throughput: one table and a chart.
+
+    Runs the `serving` model on every row of priors/data/serving-benchmarks.csv (NVIDIA's
+    published TensorRT-LLM grid: model, GPU, tensor parallelism, precision, input/output
+    lengths) with the model's card (priors/llm/), the GPU's file (priors/hardware/) and the
+    benchmark's conditions (priors/serving/trtllm-bench.toml), and writes, per row, the
+    measured output tokens/s, the model's P5 / P50 / P95, whether the measurement is inside
+    the 90 % interval, and P50 ÷ measured.
+
+    \b
+    Example:
+      simulate serving-validation   → results/serving-validation.md + .png
+    """
+    import shlex
+
+    from simulate import serving_validation as validation
+
+    if Path(out).suffix.lower() != ".md":
+        raise PriorsError(None, "--out", f"expected a path ending in .md, got {out!r}")
+    _check_out(out, str(Path(out).with_suffix(".png")))
+    if not (Path(folder) / validation.MEASURED).is_file():
+        raise PriorsError(None, "--priors", f"{folder} lacks {validation.MEASURED}")
+    command = shlex.join(
+        ["simulate", "serving-validation", "--priors", folder, "--draws", str(draws),
+         "--seed", str(seed), "--out", out]
+    )  # fmt: skip
+    markdown, chart, rows = _writing(
+        out, lambda: validation.write(folder, out, draws, seed, command)
+    )
+    click.echo(validation.headline(rows))
+    click.echo(f"wrote {markdown} and {chart}", err=True)
+
+
 @cli.command()
 @click.argument("name")
 @click.option(

@@ -8,9 +8,6 @@ publication year on a log axis, the 90 % intervals as error bars.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,7 @@ from simulate import __version__, interrupts
 from simulate.engine import run
 from simulate.figures import canvas, tex_safe
 from simulate.humanize import humanize
-from simulate.results import summarize, write_text
+from simulate.results import summarize, write_text, write_together
 from simulate.spec import load
 from simulate.summary import QuantitySummary
 
@@ -175,22 +172,9 @@ def write(
     into place together at the end (an interrupted run leaves nothing behind)."""
     out = Path(out)
     rows = evaluate_runs(folder, draws, seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
     figure = out.with_name(f"{out.stem}.png")
-    staging: Path | None = None
-    try:
-        with interrupts.deferred():  # a signal now is raised once the folder's name is known
-            staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent))
-        chart(rows, staging / figure.name)
-        write_text(markdown(rows, draws, seed, figure.name, command), staging / out.name)
-        interrupts.check()
-        os.replace(staging / figure.name, figure)
-        try:
-            os.replace(staging / out.name, out)
-        except BaseException:  # never a new chart beside an old table
-            figure.unlink(missing_ok=True)
-            raise
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+    text = markdown(rows, draws, seed, figure.name, command)
+    write_together(
+        [(figure, lambda path: chart(rows, path)), (out, lambda path: write_text(text, path))]
+    )
     return out, figure

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -423,3 +424,33 @@ def write_text(text: str, path: str | Path) -> Path:
     return _write_atomically(
         path, lambda temporary: Path(temporary).write_text(text, encoding="utf-8")
     )
+
+
+def write_together(writers: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
+    """Write several files that belong together (a table and its chart): each writer fills a
+    temporary path in a staging folder beside its target, and the files move into place only
+    once all are written; an interruption leaves the old set, never a new file beside an old
+    one (the last moves are undone if one fails)."""
+    if not writers:
+        return
+    folder = writers[0][0].parent
+    folder.mkdir(parents=True, exist_ok=True)
+    staging: Path | None = None
+    moved: list[Path] = []
+    try:
+        with interrupts.deferred():  # a signal now is raised once the folder's name is known
+            staging = Path(tempfile.mkdtemp(prefix=".staging.", suffix=".tmp", dir=folder))
+        for target, write in writers:
+            write(staging / target.name)
+        interrupts.check()
+        try:
+            for target, _ in writers:
+                os.replace(staging / target.name, target)
+                moved.append(target)
+        except BaseException:
+            for target in moved:
+                target.unlink(missing_ok=True)
+            raise
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -330,3 +330,11 @@ def test_infeasible_draws_are_said_once_in_words(invoke, tmp_path):
     share = data["outputs"]["serving_infeasible"]["mean"]
     assert 0.4 < share < 0.6
     assert data["outputs"]["cost_per_request_usd"]["p50"] > 0
+
+
+def test_fewer_kv_heads_than_accelerators_are_copied_to_each():
+    # Qwen3-235B-A22B has 4 KV heads; over 8 accelerators each holds one: twice the cache
+    out = serve(n_kv_heads=4.0, accelerators_per_replica=8.0, batch_size=8.0, output_tokens=100.0)
+    assert out["kv_cache_gb_per_sequence"] == pytest.approx(80 * 2 * 8 * 128 * 100 / 1e9)
+    two = serve(n_kv_heads=4.0, accelerators_per_replica=2.0, batch_size=8.0, output_tokens=100.0)
+    assert two["kv_cache_gb_per_sequence"] == pytest.approx(80 * 2 * 4 * 128 * 100 / 1e9)

@@ -90,9 +90,11 @@ def serving(
                  per 1,000 output tokens (what a throughput benchmark's output tokens/s prices).
     first token  time_to_first_token_s: one step carrying a whole prompt beside B decodes
                  (queueing, which dominates at saturation, is not modelled)
-    KV cache     kv_per_token = n_layers · 2 · n_kv_heads · head_dim · kv_bytes_per_value, or
-                 kv_bytes_per_token; a sequence reserves its full L_in + L_out (as TensorRT-LLM's
-                 default GUARANTEED_NO_EVICT scheduler does)
+    KV cache     kv_per_token = n_layers · 2 · max(n_kv_heads, C) · head_dim · kv_bytes_per_value
+                 (with fewer KV heads than accelerators, each holds a copy: TensorRT-LLM's
+                 trtllm-bench sizing, vLLM's head replication), or kv_bytes_per_token; a
+                 sequence reserves its full L_in + L_out (as TensorRT-LLM's default
+                 GUARANTEED_NO_EVICT scheduler does)
     memory cap   B ≤ kv_cache_memory_share · (C · memory − N · bytes_per_param) / kv per sequence;
                  without ``batch_size`` the largest integer batch that fits and meets the
                  latency limits (and ``engine_max_batch_size``) is served; a given batch that
@@ -136,7 +138,10 @@ def serving(
     total_params = active_params if params is None else params
     prompt = _or(input_tokens, 0.0)
     if kv_bytes_per_token is None and n_kv_heads is not None:
-        kv_bytes_per_token = n_layers * 2.0 * n_kv_heads * head_dim * kv_bytes_per_value
+        # tensor parallelism splits KV heads across accelerators, and copies a head to each
+        # accelerator when there are fewer heads than accelerators
+        heads = np.maximum(n_kv_heads, replicas)
+        kv_bytes_per_token = n_layers * 2.0 * heads * head_dim * kv_bytes_per_value
     kv_per_token = _or(kv_bytes_per_token, 0.0)
     # attention arithmetic needs the depth and width of the attention (Hoffmann et al. App. F)
     attention_per_position = (
@@ -446,7 +451,7 @@ MODEL = Model(
     ),
     outputs=(
         Port("weights_memory_gb", "GB", "weights for inference"),
-        Port("kv_cache_gb_per_sequence", "GB", "KV cache one request reserves (in + out)"),
+        Port("kv_cache_gb_per_sequence", "GB", "KV cache a request reserves on its replica"),
         Port("max_batch_size", "1", "largest batch that fits in memory and meets the limits"),
         Port("time_to_first_token_s", "s", "one step with a whole prompt (no queueing)"),
         Port("time_per_output_token_s", "s", "one engine step: a token for every sequence"),
