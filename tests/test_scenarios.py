@@ -19,7 +19,8 @@ def _is_scenario(path):
 
 
 FRONTIER = sorted(p for p in PRIORS.glob("frontier/*.toml") if _is_scenario(p))
-SCENARIOS = sorted(p for p in PRIORS.glob("*.toml")) + FRONTIER
+SERVING = sorted(p for p in PRIORS.glob("serving/*.toml") if _is_scenario(p))
+SCENARIOS = sorted(p for p in PRIORS.glob("*.toml")) + FRONTIER + SERVING
 INCLUDED = sorted(p for p in PRIORS.glob("*/*.toml") if not _is_scenario(p))
 HARDWARE = sorted(p.stem for p in PRIORS.glob("hardware/*.toml"))
 

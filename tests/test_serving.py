@@ -338,3 +338,57 @@ def test_fewer_kv_heads_than_accelerators_are_copied_to_each():
     assert out["kv_cache_gb_per_sequence"] == pytest.approx(80 * 2 * 8 * 128 * 100 / 1e9)
     two = serve(n_kv_heads=4.0, accelerators_per_replica=2.0, batch_size=8.0, output_tokens=100.0)
     assert two["kv_cache_gb_per_sequence"] == pytest.approx(80 * 2 * 4 * 128 * 100 / 1e9)
+
+
+# ---------------------------------------------------------------- other models priced by serving
+
+
+def test_query_and_api_workload_can_price_tokens_as_input_and_output():
+    from simulate.models.api_workload import api_workload
+    from simulate.models.query import query
+
+    # 50 prompt + 10 × 1,333 context tokens read, 10 × 533 written; 30 % cache hits
+    split = query(50, 1333, 533, 10, 1, None, 0.3,
+                  cost_per_1m_input_tokens_usd=0.3, cost_per_1m_output_tokens_usd=0.5)  # fmt: skip
+    read, written = 50 + 10 * 1333, 10 * 533
+    assert split["query_cost_usd"] == pytest.approx((read * 0.3 + written * 0.5) / 1e6 * 0.7)
+    assert split["tokens_per_query"] == read + written
+    # one price for both is the seed's accounting, unchanged
+    assert query(50, 1333, 533, 10, 1, 0.005, 0.3)["query_cost_usd"] == pytest.approx(
+        (read + written) / 1000 * 0.005 * 0.7
+    )
+    costs = dict(cost_per_1m_input_tokens_usd=0.3, cost_per_1m_output_tokens_usd=0.5)
+    own = api_workload(10_000, 1_000, requests_per_year=1e5, **costs)
+    assert own["request_cost_usd"] == pytest.approx((10_000 * 0.3 + 1_000 * 0.5) / 1e6)
+
+
+def test_api_workload_reads_the_serving_costs_by_name():
+    scenario = simulate.load(PRIORS / "serving" / "self-host-or-api-llama70b.toml")
+    point = simulate.run_point(scenario).outputs
+    # the request priced by its input and output costs is the serving model's request cost
+    assert float(point["request_cost_usd"]) == pytest.approx(float(point["cost_per_request_usd"]))
+    assert float(point["annual_cost_usd"]) == pytest.approx(
+        float(point["cost_per_request_usd"]) * 1e8
+    )
+
+
+def test_a_query_priced_twice_is_refused(tmp_path):
+    path = tmp_path / "q.toml"
+    path.write_text(
+        """[scenario]
+models = ["query"]
+[assumptions]
+prompt_tokens = { fixed = 67, unit = "token" }
+context_tokens_per_result = { fixed = 1333, unit = "token" }
+output_tokens = { fixed = 533, unit = "token" }
+results_per_query = 10
+responses_per_result = 1
+cache_hit_rate = 0.3
+cost_per_1k_tokens_usd = { fixed = 0.005, unit = "USD/ktoken" }
+cost_per_1m_input_tokens_usd = { fixed = 0.3, unit = "USD/Mtoken" }
+cost_per_1m_output_tokens_usd = { fixed = 0.5, unit = "USD/Mtoken" }
+"""
+    )
+    with pytest.raises(PriorsError, match="priced twice") as error:
+        simulate.load(path)
+    assert error.value.key == "assumptions.cost_per_1k_tokens_usd"

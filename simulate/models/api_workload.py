@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 import numpy as np
 
 from simulate.models.base import Model, Port
@@ -10,9 +12,12 @@ from simulate.models.base import Model, Port
 def api_workload(
     input_tokens: np.ndarray,
     output_tokens: np.ndarray,
-    input_price_per_1k_tokens_usd: np.ndarray,
-    output_price_per_1k_tokens_usd: np.ndarray,
-    requests_per_year: np.ndarray,
+    input_price_per_1k_tokens_usd: np.ndarray | None = None,
+    output_price_per_1k_tokens_usd: np.ndarray | None = None,
+    requests_per_year: np.ndarray | None = None,
+    *,
+    cost_per_1m_input_tokens_usd: np.ndarray | None = None,
+    cost_per_1m_output_tokens_usd: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Cost of one request and of a year of requests at list API prices.
 
@@ -20,13 +25,22 @@ def api_workload(
                      + output_tokens / 1000 · output_price_per_1k_tokens_usd
     annual_cost_usd = request_cost_usd · requests_per_year
 
+    Self-hosted instead of an API: ``cost_per_1m_input_tokens_usd`` and
+    ``cost_per_1m_output_tokens_usd`` (the ``serving`` model's outputs) price the tokens.
+
     Source: the seed analysis (summarising 5,000 Chinese characters at $0.01 in / $0.03 out
     per 1k tokens, ≈ 2 tokens per character); provider price lists for the prices.
     """
-    request = (
-        input_tokens / 1000.0 * input_price_per_1k_tokens_usd
-        + output_tokens / 1000.0 * output_price_per_1k_tokens_usd
-    )
+    if input_price_per_1k_tokens_usd is not None:
+        request = (
+            input_tokens / 1000.0 * input_price_per_1k_tokens_usd
+            + output_tokens / 1000.0 * output_price_per_1k_tokens_usd
+        )
+    else:
+        request = (
+            input_tokens * cost_per_1m_input_tokens_usd
+            + output_tokens * cost_per_1m_output_tokens_usd
+        ) / 1e6
     return {"request_cost_usd": request, "annual_cost_usd": request * requests_per_year}
 
 
@@ -36,13 +50,34 @@ MODEL = Model(
     inputs=(
         Port("input_tokens", "token", "tokens sent per request"),
         Port("output_tokens", "token", "tokens generated per request"),
-        Port("input_price_per_1k_tokens_usd", "USD/ktoken", "API price of 1,000 input tokens"),
-        Port("output_price_per_1k_tokens_usd", "USD/ktoken", "API price of 1,000 output tokens"),
         Port("requests_per_year", "1/year", "requests in a year"),
     ),
+    optional=(
+        Port("input_price_per_1k_tokens_usd", "USD/ktoken", "API price of 1,000 input tokens"),
+        Port("output_price_per_1k_tokens_usd", "USD/ktoken", "API price of 1,000 output tokens"),
+        Port("cost_per_1m_input_tokens_usd", "USD/Mtoken", "cost of 1M tokens read (prompt)"),
+        Port("cost_per_1m_output_tokens_usd", "USD/Mtoken", "cost of 1M tokens generated"),
+    ),
+    needs_one_of=(
+        ("input_price_per_1k_tokens_usd", "output_price_per_1k_tokens_usd"),
+        ("cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"),
+    ),
+    inconsistency=lambda given: _priced_twice(given),
     outputs=(
         Port("request_cost_usd", "USD", "cost of one request"),
         Port("annual_cost_usd", "USD/year", "cost of a year of requests"),
     ),
     source="seed analysis; provider price lists",
 )
+
+
+def _priced_twice(given: Set[str]) -> tuple[str, str] | None:
+    api = {"input_price_per_1k_tokens_usd", "output_price_per_1k_tokens_usd"}
+    own = {"cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"}
+    if given & api and given & own:
+        return sorted(given & own)[0], (
+            "is priced twice: at API prices (input_price_per_1k_tokens_usd, "
+            "output_price_per_1k_tokens_usd) or at a serving cost (cost_per_1m_input_tokens_usd, "
+            "cost_per_1m_output_tokens_usd), not both"
+        )
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 import numpy as np
 
 from simulate.models.base import Model, Port
@@ -13,9 +15,12 @@ def query(
     output_tokens: np.ndarray,
     results_per_query: np.ndarray,
     responses_per_result: np.ndarray,
-    cost_per_1k_tokens_usd: np.ndarray,
-    cache_hit_rate: np.ndarray,
+    cost_per_1k_tokens_usd: np.ndarray | None = None,
+    cache_hit_rate: np.ndarray | None = None,
     revenue_per_query_usd: np.ndarray | None = None,
+    *,
+    cost_per_1m_input_tokens_usd: np.ndarray | None = None,
+    cost_per_1m_output_tokens_usd: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Cost of one query: every token processed, priced per 1k, less cache hits.
 
@@ -23,6 +28,12 @@ def query(
         + results_per_query · (context_tokens_per_result + responses_per_result · output_tokens)
     query_cost_usd = tokens_per_query / 1000 · cost_per_1k_tokens_usd · (1 − cache_hit_rate)
     query_cost_share_of_revenue = query_cost_usd / revenue_per_query_usd  (with revenue)
+
+    Priced as input and output (``cost_per_1m_input_tokens_usd`` and
+    ``cost_per_1m_output_tokens_usd``, e.g. the ``serving`` model's outputs) instead of one
+    price per token: the prompt and the context are input, the answers output:
+    query_cost_usd = (input tokens · input cost + output tokens · output cost) / 1e6
+        · (1 − cache_hit_rate)
 
     The user's prompt is read once, each search result's context once, and every sampled
     answer is generated. The "ChatGPT-equivalent" query is 1 result × 5 responses with no
@@ -34,7 +45,13 @@ def query(
     tokens = prompt_tokens + results_per_query * (
         context_tokens_per_result + responses_per_result * output_tokens
     )
-    cost = tokens / 1000.0 * cost_per_1k_tokens_usd * (1.0 - cache_hit_rate)
+    if cost_per_1k_tokens_usd is not None:
+        cost = tokens / 1000.0 * cost_per_1k_tokens_usd * (1.0 - cache_hit_rate)
+    else:
+        read = prompt_tokens + results_per_query * context_tokens_per_result
+        written = results_per_query * responses_per_result * output_tokens
+        priced = read * cost_per_1m_input_tokens_usd + written * cost_per_1m_output_tokens_usd
+        cost = priced / 1e6 * (1.0 - cache_hit_rate)
     result = {"tokens_per_query": tokens, "query_cost_usd": cost}
     if revenue_per_query_usd is not None:
         result["query_cost_share_of_revenue"] = cost / revenue_per_query_usd
@@ -50,10 +67,19 @@ MODEL = Model(
         Port("output_tokens", "token", "tokens in one generated answer"),
         Port("results_per_query", "1", "search results summarised per query"),
         Port("responses_per_result", "1", "answers generated per result"),
-        Port("cost_per_1k_tokens_usd", "USD/ktoken", "cost to the provider of 1,000 tokens"),
         Port("cache_hit_rate", "1", "share of queries answered from a cache"),
     ),
-    optional=(Port("revenue_per_query_usd", "USD", "revenue earned per search query"),),
+    optional=(
+        Port("cost_per_1k_tokens_usd", "USD/ktoken", "cost to the provider of 1,000 tokens"),
+        Port("cost_per_1m_input_tokens_usd", "USD/Mtoken", "cost of 1M tokens read (prompt)"),
+        Port("cost_per_1m_output_tokens_usd", "USD/Mtoken", "cost of 1M tokens generated"),
+        Port("revenue_per_query_usd", "USD", "revenue earned per search query"),
+    ),
+    needs_one_of=(
+        ("cost_per_1k_tokens_usd",),
+        ("cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"),
+    ),
+    inconsistency=lambda given: _priced_twice(given),
     outputs=(
         Port("tokens_per_query", "token", "tokens processed per query"),
         Port("query_cost_usd", "USD", "cost of one query"),
@@ -66,3 +92,13 @@ MODEL = Model(
     ),
     source="seed analysis (token accounting of LLM search)",
 )
+
+
+def _priced_twice(given: Set[str]) -> tuple[str, str] | None:
+    split = {"cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"}
+    if "cost_per_1k_tokens_usd" in given and given & split:
+        return "cost_per_1k_tokens_usd", (
+            "is priced twice: cost_per_1k_tokens_usd, or cost_per_1m_input_tokens_usd and "
+            "cost_per_1m_output_tokens_usd (e.g. from the serving model), not both"
+        )
+    return None
