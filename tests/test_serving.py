@@ -392,3 +392,15 @@ cost_per_1m_output_tokens_usd = { fixed = 0.5, unit = "USD/Mtoken" }
     with pytest.raises(PriorsError, match="priced twice") as error:
         simulate.load(path)
     assert error.value.key == "assumptions.cost_per_1k_tokens_usd"
+
+
+def test_self_hosting_is_cheaper_than_the_api_in_about_two_thirds_of_scenarios(invoke):
+    import json
+
+    path = PRIORS / "serving" / "self-host-or-api-llama70b.toml"
+    result = invoke("run", path, "--draws", "200000", "--format", "json", "-q")
+    data = json.loads(result.stdout)
+    chance = data["outputs"]["cost_per_request_usd"]["thresholds"]["<api_cost_per_request_usd"]
+    assert chance == pytest.approx(0.69, abs=0.02)  # README: "cheaper in 69 % of scenarios"
+    share = data["outputs"]["self_hosted_share_of_api"]
+    assert share["p5"] < 1 < share["p95"]  # either can win

@@ -69,3 +69,12 @@ def test_a_file_of_measurements_that_is_wrong_is_refused_by_row(tmp_path):
     bad.write_text(",".join(validation.COLUMNS) + "\nllama33-70b,h100,2,int3,128,128,1\n")
     with pytest.raises(PriorsError, match="precision"):
         validation.read_measurements(bad)
+
+
+def test_the_readme_quotes_the_committed_headline():
+    import re
+
+    committed = (ROOT / "results" / "serving-validation.md").read_text()
+    headline = re.search(r"\*\*(\d+ of \d+ measured rows .*?is [\d.]+)", committed).group(1)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert headline in readme

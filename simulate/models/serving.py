@@ -457,9 +457,9 @@ MODEL = Model(
         Port("time_per_output_token_s", "s", "one engine step: a token for every sequence"),
         Port("tokens_per_second_per_replica", "token/s", "output tokens per second per replica"),
         Port("output_tokens_per_second_per_gpu", "token/s", "output tokens/s per accelerator"),
-        Port("cost_per_request_usd", "USD", "one request, prompt and output"),
-        Port("cost_per_1m_input_tokens_usd", "USD/Mtoken", "prefill time, per prompt token"),
-        Port("cost_per_1m_output_tokens_usd", "USD/Mtoken", "decode time, per output token"),
+        Port("cost_per_request_usd", "USD", "cost of one request, prompt and output"),
+        Port("cost_per_1m_input_tokens_usd", "USD/Mtoken", "cost of 1M prompt tokens (prefill)"),
+        Port("cost_per_1m_output_tokens_usd", "USD/Mtoken", "cost of 1M output tokens (decode)"),
         Port(
             "serving_cost_per_1k_tokens_usd", "USD/ktoken", "a request's cost per 1k output tokens"
         ),
