@@ -128,7 +128,13 @@ def _scenario(path: str, sets: tuple[str, ...] = (), quiet: bool = False) -> Any
     from simulate import spec_overrides
     from simulate.spec import load
 
-    overrides = dict(spec_overrides.parse(text) for text in sets)
+    parsed = [spec_overrides.parse(text) for text in sets]
+    overrides = dict(parsed)
+    if len(overrides) < len(parsed):
+        twice = sorted({n for n, _ in parsed if sum(m == n for m, _ in parsed) > 1})
+        raise PriorsError(
+            None, "--set", f"{', '.join(twice)} set more than once; give each name once"
+        )
     scenario = load(path, overrides)
     for warning in scenario.warnings:
         click.echo(f"warning: {warning}", err=True)

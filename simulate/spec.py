@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import re
 import stat
 import tomllib
@@ -19,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from simulate import (
     dimensions,
@@ -34,9 +37,11 @@ from simulate.distributions import Distribution, DistributionError
 from simulate.errors import PriorsError
 from simulate.graph import GraphError, Step, plan
 from simulate.models import MODELS, Model, vocabulary
+from simulate.models.base import DOMAINS
 from simulate.thresholds import Threshold, parse_threshold, threshold_factor
 
 FORMAT_VERSION = 1
+TAIL = 1e-9  # the share of draws beyond a model input's domain that is refused
 MAX_FILE_BYTES = 2**20  # 1 MiB: far beyond any hand-written priors file
 MAX_INCLUDE_DEPTH = 16
 MAX_NAME_LENGTH = 100
@@ -473,6 +478,7 @@ def _scenario(
     )
     for threshold in parsed:
         threshold_factor(threshold, scenario.unit, file, "scenario.thresholds")
+    _check_domains(scenario)
     if "implied_mfu" in outputs:
         _check_implied_mfu(scenario)
     return scenario
@@ -514,6 +520,82 @@ def _check_choices(
                     "or model provides: this accelerator has no such arithmetic, or its "
                     "hardware file does not say (declare it, or choose another precision)",
                 )
+
+
+def _check_domains(scenario: Scenario) -> None:
+    """Refuse a model input whose declared values fall outside its domain (a negative price,
+    an MFU of 40 meant as 40 %): an assumption by its distribution's values or support, a
+    derived quantity or another model's output by its value in the base case."""
+    from simulate.engine import evaluate, point_values
+
+    ports = [(m, p) for m in scenario.models for p in (*m.inputs, *m.optional) if p.domain]
+    base: dict[str, Any] | None = None
+    for model, port in ports:
+        domain = DOMAINS[port.domain]
+        factor = scenario.input_factors.get(port.name, 1.0)
+        if port.name in scenario.assumptions:
+            _check_assumption_domain(scenario.assumptions[port.name], port, domain, factor)
+            continue
+        if port.name not in scenario.derived:
+            continue  # another model's output, or an optional input nobody gives
+        if base is None:
+            values = point_values(scenario)
+            values.update(evaluate(scenario, values))
+            base = values
+        value = float(base[port.name]) * factor
+        if not math.isnan(value) and not domain.holds(value):
+            derived = scenario.derived[port.name]
+            raise PriorsError(
+                derived.file,
+                f"derived.{port.name}",
+                f"the base case gives {value:.4g} {port.unit}, but model '{model.name}' reads "
+                f"{port.name} ({port.description}), which must be {domain.words}; check what "
+                f"its expression reads ({derived.expression.text})",
+            )
+
+
+def _check_assumption_domain(assumption: Assumption, port: Any, domain: Any, factor: float) -> None:
+    distribution = assumption.distribution
+    key = f"assumptions.{assumption.name}"
+    what = f"{assumption.name} ({port.description}) must be {domain.words}"
+    if distribution.is_fixed or distribution.family in ("choice", "empirical"):
+        values = (
+            [distribution.point]
+            if distribution.is_fixed
+            else list(distribution.params.get("values", [distribution.point]))
+        )
+        for value in values:
+            if domain.holds(value * factor):
+                continue
+            hint = ""
+            if domain.share and 5 <= value * factor <= 100:
+                hint = (
+                    f"; did you mean {value * factor / 100:g}? shares are fractions "
+                    '(40 % is 0.40, or declare unit = "%")'
+                )
+            shown = f"{value:g}" if assumption.unit == "1" else f"{value:g} {assumption.unit}"
+            raise PriorsError(assumption.file, key, f"{shown}: {what}{hint}")
+        return
+    # a tail thinner than one draw in a billion is no belief about the bound (a normal loss
+    # constant 60 sd above zero); a wider one is (a price of normal = [-1, 5])
+    tail = np.array([TAIL, 1.0 - TAIL])
+    low, high = (float(q) * factor for q in distribution.ppf(tail))
+    if low >= domain.low and high <= domain.high:
+        return
+    if domain.share:
+        advice = "use beta = [lo, hi], or truncate with min and max"
+    elif domain.low == 1.0:
+        advice = "truncate with min = 1"
+    else:
+        advice = "use lognormal or loguniform, or truncate with min = 0"
+    unit = "" if port.unit == "1" else f" {port.unit}"
+    reach = f"down to {low:.4g}" if low < domain.low else f"up to {high:.4g}"
+    reach += f"{unit} (one draw in a billion)"
+    raise PriorsError(
+        assumption.file,
+        key,
+        f"{assumption.declaration} reaches {reach}, but {what}: {advice}",
+    )
 
 
 def _check_implied_mfu(scenario: Scenario) -> None:

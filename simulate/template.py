@@ -14,6 +14,12 @@ _POSITIVE = "lognormal = [1, 10]"
 
 
 def _placeholder(port: Port) -> str:
+    if port.domain in ("share", "fraction"):
+        return _SHARE
+    if port.name == "pue":
+        return "pert = [1.1, 1.2, 1.6]"
+    if port.domain == "count":
+        return "pert = [1, 2, 8]"
     if port.unit == "1" and any(w in port.name for w in ("mfu", "rate", "margin", "share")):
         return _SHARE
     if port.unit == "1" and any(w in port.name for w in ("utilization", "fraction", "hit")):

@@ -48,15 +48,35 @@ MODEL = Model(
     name="api_workload",
     kernel=api_workload,
     inputs=(
-        Port("input_tokens", "token", "tokens sent per request"),
-        Port("output_tokens", "token", "tokens generated per request"),
-        Port("requests_per_year", "1/year", "requests in a year"),
+        Port("input_tokens", "token", "tokens sent per request", domain="nonnegative"),
+        Port("output_tokens", "token", "tokens generated per request", domain="positive"),
+        Port("requests_per_year", "1/year", "requests in a year", domain="nonnegative"),
     ),
     optional=(
-        Port("input_price_per_1k_tokens_usd", "USD/ktoken", "API price of 1,000 input tokens"),
-        Port("output_price_per_1k_tokens_usd", "USD/ktoken", "API price of 1,000 output tokens"),
-        Port("cost_per_1m_input_tokens_usd", "USD/Mtoken", "cost of 1M tokens read (prompt)"),
-        Port("cost_per_1m_output_tokens_usd", "USD/Mtoken", "cost of 1M tokens generated"),
+        Port(
+            "input_price_per_1k_tokens_usd",
+            "USD/ktoken",
+            "API price of 1,000 input tokens",
+            domain="nonnegative",
+        ),
+        Port(
+            "output_price_per_1k_tokens_usd",
+            "USD/ktoken",
+            "API price of 1,000 output tokens",
+            domain="nonnegative",
+        ),
+        Port(
+            "cost_per_1m_input_tokens_usd",
+            "USD/Mtoken",
+            "cost of 1M tokens read (prompt)",
+            domain="nonnegative",
+        ),
+        Port(
+            "cost_per_1m_output_tokens_usd",
+            "USD/Mtoken",
+            "cost of 1M tokens generated",
+            domain="nonnegative",
+        ),
     ),
     needs_one_of=(
         ("input_price_per_1k_tokens_usd", "output_price_per_1k_tokens_usd"),

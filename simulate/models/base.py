@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 Kernel = Callable[..., dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The values an input can take, in its canonical unit: a closed or open lower and upper
+    bound, and how to say it."""
+
+    low: float
+    high: float
+    low_open: bool
+    words: str
+    share: bool = False  # a fraction people also write in percent (40 for 0.40)
+
+    def holds(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        return bool(above and value <= self.high)
+
+
+DOMAINS = {
+    "positive": Domain(0.0, math.inf, True, "positive (above 0)"),
+    "nonnegative": Domain(0.0, math.inf, False, "zero or more"),
+    "share": Domain(0.0, 1.0, False, "a share from 0 to 1", share=True),
+    "fraction": Domain(0.0, 1.0, True, "a share above 0 and at most 1", share=True),
+    "count": Domain(1.0, math.inf, False, "at least 1"),
+}
 
 
 @dataclass(frozen=True)
@@ -19,6 +45,8 @@ class Port:
     description: str
     # an output computed only when these optional inputs are given (one name or several)
     requires: str | tuple[str, ...] | None = None
+    # an input's values: one of DOMAINS (None: any real number)
+    domain: str | None = None
 
     @property
     def required(self) -> tuple[str, ...]:

@@ -56,15 +56,40 @@ MODEL = Model(
     name="breakeven",
     kernel=breakeven,
     inputs=(
-        Port("training_cost_usd", "USD", "cost of the final training run"),
-        Port("training_amortization_months", "month", "months until the next training run"),
-        Port("tokens_per_month", "token/month", "tokens sold per month"),
-        Port("inference_cost_per_1k_tokens_usd", "USD/ktoken", "cost of serving 1,000 tokens"),
-        Port("price_per_1k_tokens_usd", "USD/ktoken", "price charged for 1,000 tokens"),
+        Port("training_cost_usd", "USD", "cost of the final training run", domain="nonnegative"),
+        Port(
+            "training_amortization_months",
+            "month",
+            "months until the next training run",
+            domain="positive",
+        ),
+        Port("tokens_per_month", "token/month", "tokens sold per month", domain="nonnegative"),
+        Port(
+            "inference_cost_per_1k_tokens_usd",
+            "USD/ktoken",
+            "cost of serving 1,000 tokens",
+            domain="nonnegative",
+        ),
+        Port(
+            "price_per_1k_tokens_usd",
+            "USD/ktoken",
+            "price charged for 1,000 tokens",
+            domain="nonnegative",
+        ),
     ),
     optional=(
-        Port("subscription_usd_per_month", "USD/month", "price of one subscription"),
-        Port("tokens_per_subscriber_per_month", "token/month", "tokens one subscriber uses"),
+        Port(
+            "subscription_usd_per_month",
+            "USD/month",
+            "price of one subscription",
+            domain="positive",
+        ),
+        Port(
+            "tokens_per_subscriber_per_month",
+            "token/month",
+            "tokens one subscriber uses",
+            domain="positive",
+        ),
     ),
     outputs=(
         Port("monthly_cost_usd", "USD/month", "amortized training plus inference"),

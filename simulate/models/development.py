@@ -41,11 +41,18 @@ MODEL = Model(
     name="development",
     kernel=development,
     inputs=(
-        Port("training_cost_usd", "USD", "cost of the final training run"),
-        Port("experiment_compute_multiplier", "1", "total compute ÷ final run (≥ 1)"),
-        Port("staff_count", "1", "R&D staff working on the model"),
-        Port("staff_cost_usd_per_year", "USD/year", "fully loaded cost of one person-year"),
-        Port("development_years", "year", "duration of development"),
+        Port("training_cost_usd", "USD", "cost of the final training run", domain="nonnegative"),
+        Port(
+            "experiment_compute_multiplier", "1", "total compute ÷ final run (≥ 1)", domain="count"
+        ),
+        Port("staff_count", "1", "R&D staff working on the model", domain="nonnegative"),
+        Port(
+            "staff_cost_usd_per_year",
+            "USD/year",
+            "fully loaded cost of one person-year",
+            domain="positive",
+        ),
+        Port("development_years", "year", "duration of development", domain="positive"),
     ),
     outputs=(
         Port("development_compute_usd", "USD", "compute for experiments and the final run"),

@@ -44,12 +44,25 @@ MODEL = Model(
     name="inference",
     kernel=inference,
     inputs=(
-        Port("active_params", "parameter", "parameters active per token (all, for dense)"),
-        Port("peak_flops_per_s", "FLOP/s", "dense peak FLOP/s of one accelerator"),
-        Port("inference_mfu", "1", "model FLOPs utilization while serving"),
-        Port("accelerator_hour_usd", "USD/hour", "price of one accelerator-hour"),
+        Port(
+            "active_params",
+            "parameter",
+            "parameters active per token (all, for dense)",
+            domain="positive",
+        ),
+        Port(
+            "peak_flops_per_s", "FLOP/s", "dense peak FLOP/s of one accelerator", domain="positive"
+        ),
+        Port("inference_mfu", "1", "model FLOPs utilization while serving", domain="fraction"),
+        Port(
+            "accelerator_hour_usd", "USD/hour", "price of one accelerator-hour", domain="positive"
+        ),
     ),
-    optional=(Port("cost_reduction", "1", "fraction saved by quantization, distillation…"),),
+    optional=(
+        Port(
+            "cost_reduction", "1", "fraction saved by quantization, distillation…", domain="share"
+        ),
+    ),
     outputs=(
         Port("inference_flops_per_token", "FLOP/token", "2·N"),
         Port("inference_cost_per_1k_tokens_usd", "USD/ktoken", "cost of 1,000 generated tokens"),

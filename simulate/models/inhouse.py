@@ -44,15 +44,29 @@ MODEL = Model(
     name="inhouse",
     kernel=inhouse,
     inputs=(
-        Port("accelerator_capex_usd", "USD", "purchase price of one accelerator"),
-        Port("amortization_years", "year", "years over which the purchase is written off"),
-        Port("accelerator_watts", "W", "power drawn by one accelerator"),
-        Port("pue", "1", "power usage effectiveness of the data centre (≥ 1)"),
-        Port("electricity_usd_per_kwh", "USD/kWh", "price of electricity"),
-        Port("utilization", "1", "share of hours the accelerator does useful work"),
+        Port(
+            "accelerator_capex_usd", "USD", "purchase price of one accelerator", domain="positive"
+        ),
+        Port(
+            "amortization_years",
+            "year",
+            "years over which the purchase is written off",
+            domain="positive",
+        ),
+        Port("accelerator_watts", "W", "power drawn by one accelerator", domain="positive"),
+        Port("pue", "1", "power usage effectiveness of the data centre (≥ 1)", domain="count"),
+        Port("electricity_usd_per_kwh", "USD/kWh", "price of electricity", domain="positive"),
+        Port(
+            "utilization", "1", "share of hours the accelerator does useful work", domain="fraction"
+        ),
     ),
     optional=(
-        Port("overhead_fraction", "1", "servers, network, interconnect as a share of capex"),
+        Port(
+            "overhead_fraction",
+            "1",
+            "servers, network, interconnect as a share of capex",
+            domain="nonnegative",
+        ),
     ),
     outputs=(Port("accelerator_hour_usd", "USD/hour", "cost of one useful accelerator-hour"),),
     source="seed analysis (in-house cost); Epoch AI 2024 (amortization, overhead)",

@@ -40,14 +40,20 @@ MODEL = Model(
     name="memory",
     kernel=memory,
     inputs=(
-        Port("params", "parameter", "parameters in the model (N)"),
+        Port("params", "parameter", "parameters in the model (N)", domain="positive"),
         Port(
             "training_bytes_per_param",
             "B/parameter",
             "training state per parameter (≈ 20 for Adam)",
+            domain="positive",
         ),
-        Port("bytes_per_param", "B/parameter", "bytes per weight: 4 fp32, 2 bf16, 1 int8"),
-        Port("accelerator_memory_gb", "GB", "memory (HBM) of one accelerator"),
+        Port(
+            "bytes_per_param",
+            "B/parameter",
+            "bytes per weight: 4 fp32, 2 bf16, 1 int8",
+            domain="positive",
+        ),
+        Port("accelerator_memory_gb", "GB", "memory (HBM) of one accelerator", domain="positive"),
     ),
     outputs=(
         Port("training_memory_gb", "GB", "weights, gradients and optimizer state"),

@@ -62,23 +62,62 @@ MODEL = Model(
     name="owned_cluster",
     kernel=owned_cluster,
     inputs=(
-        Port("accelerator_capex_usd", "USD", "purchase price of one accelerator (chip)"),
-        Port("server_overhead", "1", "server cost per accelerator ÷ the chip's price"),
-        Port("interconnect_share", "1", "share of the cluster's cost spent on its network"),
+        Port(
+            "accelerator_capex_usd",
+            "USD",
+            "purchase price of one accelerator (chip)",
+            domain="positive",
+        ),
+        Port(
+            "server_overhead",
+            "1",
+            "server cost per accelerator ÷ the chip's price",
+            domain="nonnegative",
+        ),
+        Port(
+            "interconnect_share",
+            "1",
+            "share of the cluster's cost spent on its network",
+            domain="share",
+        ),
         Port(
             "value_decline_per_year",
             "1/year",
             "orders of magnitude hardware value falls per year (price-performance)",
         ),
-        Port("years_owned_before_run", "year", "from purchase to the run's start"),
-        Port("amortization_years", "year", "life over which the hardware's value is used up"),
-        Port("accelerator_watts", "W", "chip TDP"),
-        Port("server_power_ratio", "1", "server power per accelerator ÷ chip TDP"),
-        Port("power_drawn_fraction", "1", "average share of rated server power while training"),
-        Port("pue", "1", "power usage effectiveness of the data centre (≥ 1)"),
-        Port("electricity_usd_per_kwh", "USD/kWh", "price of electricity in the run's year"),
+        Port(
+            "years_owned_before_run",
+            "year",
+            "from purchase to the run's start",
+            domain="nonnegative",
+        ),
+        Port(
+            "amortization_years",
+            "year",
+            "life over which the hardware's value is used up",
+            domain="positive",
+        ),
+        Port("accelerator_watts", "W", "chip TDP", domain="positive"),
+        Port("server_power_ratio", "1", "server power per accelerator ÷ chip TDP", domain="count"),
+        Port(
+            "power_drawn_fraction",
+            "1",
+            "average share of rated server power while training",
+            domain="fraction",
+        ),
+        Port("pue", "1", "power usage effectiveness of the data centre (≥ 1)", domain="count"),
+        Port(
+            "electricity_usd_per_kwh",
+            "USD/kWh",
+            "price of electricity in the run's year",
+            domain="positive",
+        ),
     ),
-    optional=(Port("accelerator_hours", "hour", "wall-clock accelerator-hours of a run"),),
+    optional=(
+        Port(
+            "accelerator_hours", "hour", "wall-clock accelerator-hours of a run", domain="positive"
+        ),
+    ),
     outputs=(
         Port("owned_capital_hour_usd", "USD/hour", "hardware value used up per hour"),
         Port("owned_energy_hour_usd", "USD/hour", "energy per accelerator-hour"),

@@ -62,18 +62,40 @@ MODEL = Model(
     name="query",
     kernel=query,
     inputs=(
-        Port("prompt_tokens", "token", "tokens in the user's prompt"),
-        Port("context_tokens_per_result", "token", "tokens of context read per search result"),
-        Port("output_tokens", "token", "tokens in one generated answer"),
-        Port("results_per_query", "1", "search results summarised per query"),
-        Port("responses_per_result", "1", "answers generated per result"),
-        Port("cache_hit_rate", "1", "share of queries answered from a cache"),
+        Port("prompt_tokens", "token", "tokens in the user's prompt", domain="nonnegative"),
+        Port(
+            "context_tokens_per_result",
+            "token",
+            "tokens of context read per search result",
+            domain="nonnegative",
+        ),
+        Port("output_tokens", "token", "tokens in one generated answer", domain="positive"),
+        Port("results_per_query", "1", "search results summarised per query", domain="count"),
+        Port("responses_per_result", "1", "answers generated per result", domain="count"),
+        Port("cache_hit_rate", "1", "share of queries answered from a cache", domain="share"),
     ),
     optional=(
-        Port("cost_per_1k_tokens_usd", "USD/ktoken", "cost to the provider of 1,000 tokens"),
-        Port("cost_per_1m_input_tokens_usd", "USD/Mtoken", "cost of 1M tokens read (prompt)"),
-        Port("cost_per_1m_output_tokens_usd", "USD/Mtoken", "cost of 1M tokens generated"),
-        Port("revenue_per_query_usd", "USD", "revenue earned per search query"),
+        Port(
+            "cost_per_1k_tokens_usd",
+            "USD/ktoken",
+            "cost to the provider of 1,000 tokens",
+            domain="nonnegative",
+        ),
+        Port(
+            "cost_per_1m_input_tokens_usd",
+            "USD/Mtoken",
+            "cost of 1M tokens read (prompt)",
+            domain="nonnegative",
+        ),
+        Port(
+            "cost_per_1m_output_tokens_usd",
+            "USD/Mtoken",
+            "cost of 1M tokens generated",
+            domain="nonnegative",
+        ),
+        Port(
+            "revenue_per_query_usd", "USD", "revenue earned per search query", domain="nonnegative"
+        ),
     ),
     needs_one_of=(
         ("cost_per_1k_tokens_usd",),

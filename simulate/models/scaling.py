@@ -51,16 +51,21 @@ MODEL = Model(
     name="scaling",
     kernel=scaling,
     inputs=(
-        Port("loss_e", "1", "irreducible loss E (nats per token)"),
-        Port("loss_a", "1", "parameter term coefficient A"),
-        Port("loss_b", "1", "data term coefficient B"),
-        Port("loss_alpha", "1", "parameter exponent α"),
-        Port("loss_beta", "1", "data exponent β"),
+        Port("loss_e", "1", "irreducible loss E (nats per token)", domain="nonnegative"),
+        Port("loss_a", "1", "parameter term coefficient A", domain="positive"),
+        Port("loss_b", "1", "data term coefficient B", domain="positive"),
+        Port("loss_alpha", "1", "parameter exponent α", domain="positive"),
+        Port("loss_beta", "1", "data exponent β", domain="positive"),
     ),
     optional=(
-        Port("params", "parameter", "parameters in the model (N)"),
-        Port("training_tokens", "token", "tokens seen in training (D)"),
-        Port("training_flops_budget", "FLOP", "training compute C = 6·N·D to spend"),
+        Port("params", "parameter", "parameters in the model (N)", domain="positive"),
+        Port("training_tokens", "token", "tokens seen in training (D)", domain="positive"),
+        Port(
+            "training_flops_budget",
+            "FLOP",
+            "training compute C = 6·N·D to spend",
+            domain="positive",
+        ),
     ),
     outputs=(
         Port(

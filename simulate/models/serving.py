@@ -414,40 +414,147 @@ MODEL = Model(
     name="serving",
     kernel=serving,
     inputs=(
-        Port("active_params", "parameter", "parameters active per token (all, for dense)"),
-        Port("peak_flops_per_s", "FLOP/s", "dense 16-bit (BF16) peak FLOP/s of one accelerator"),
-        Port("inference_mfu", "1", "achieved share of the peak in compute-bound kernels"),
-        Port("accelerator_hour_usd", "USD/hour", "price of one accelerator-hour"),
-        Port("hbm_bandwidth_bytes_per_s", "B/s", "memory bandwidth of one accelerator"),
-        Port("bytes_per_param", "B/parameter", "bytes per weight: 2 bf16, 1 fp8/int8, ~0.5 fp4"),
-        Port("accelerators_per_replica", "1", "accelerators sharing one copy (tensor parallel)"),
-        Port("accelerator_memory_gb", "GB", "memory (HBM) of one accelerator"),
+        Port(
+            "active_params",
+            "parameter",
+            "parameters active per token (all, for dense)",
+            domain="positive",
+        ),
+        Port(
+            "peak_flops_per_s",
+            "FLOP/s",
+            "dense 16-bit (BF16) peak FLOP/s of one accelerator",
+            domain="positive",
+        ),
+        Port(
+            "inference_mfu",
+            "1",
+            "achieved share of the peak in compute-bound kernels",
+            domain="fraction",
+        ),
+        Port(
+            "accelerator_hour_usd", "USD/hour", "price of one accelerator-hour", domain="positive"
+        ),
+        Port(
+            "hbm_bandwidth_bytes_per_s",
+            "B/s",
+            "memory bandwidth of one accelerator",
+            domain="positive",
+        ),
+        Port(
+            "bytes_per_param",
+            "B/parameter",
+            "bytes per weight: 2 bf16, 1 fp8/int8, ~0.5 fp4",
+            domain="positive",
+        ),
+        Port(
+            "accelerators_per_replica",
+            "1",
+            "accelerators sharing one copy (tensor parallel)",
+            domain="count",
+        ),
+        Port("accelerator_memory_gb", "GB", "memory (HBM) of one accelerator", domain="positive"),
     ),
     optional=(
-        Port("batch_size", "1", "sequences in flight (default: the largest that fits)"),
-        Port("input_tokens", "token", "prompt tokens per request (default 0)"),
-        Port("output_tokens", "token", "output tokens per request"),
-        Port("params", "parameter", "total parameters (MoE: all experts; default active_params)"),
-        Port("n_experts", "1", "routed experts per MoE layer"),
-        Port("experts_per_token", "1", "routed experts each token uses (top-k)"),
-        Port("n_layers", "1", "transformer layers"),
-        Port("n_kv_heads", "1", "key/value heads per layer (GQA; MLA: see the card)"),
-        Port("head_dim", "1", "values per key or value head"),
-        Port("kv_bytes_per_value", "B", "bytes per cached value: 2 bf16, 1 fp8"),
-        Port("kv_bytes_per_token", "B/token", "KV cache per token, when given directly"),
-        Port("attention_dim", "1", "query heads × head dim (Kaplan's d_attn): attention FLOPs"),
-        Port("hidden_size", "1", "model width (d_model): tensor-parallel all-reduce size"),
+        Port(
+            "batch_size",
+            "1",
+            "sequences in flight (default: the largest that fits)",
+            domain="count",
+        ),
+        Port(
+            "input_tokens", "token", "prompt tokens per request (default 0)", domain="nonnegative"
+        ),
+        Port("output_tokens", "token", "output tokens per request", domain="positive"),
+        Port(
+            "params",
+            "parameter",
+            "total parameters (MoE: all experts; default active_params)",
+            domain="positive",
+        ),
+        Port("n_experts", "1", "routed experts per MoE layer", domain="count"),
+        Port("experts_per_token", "1", "routed experts each token uses (top-k)", domain="count"),
+        Port("n_layers", "1", "transformer layers", domain="count"),
+        Port(
+            "n_kv_heads", "1", "key/value heads per layer (GQA; MLA: see the card)", domain="count"
+        ),
+        Port("head_dim", "1", "values per key or value head", domain="count"),
+        Port(
+            "kv_bytes_per_value", "B", "bytes per cached value: 2 bf16, 1 fp8", domain="nonnegative"
+        ),
+        Port(
+            "kv_bytes_per_token",
+            "B/token",
+            "KV cache per token, when given directly",
+            domain="nonnegative",
+        ),
+        Port(
+            "attention_dim",
+            "1",
+            "query heads × head dim (Kaplan's d_attn): attention FLOPs",
+            domain="count",
+        ),
+        Port(
+            "hidden_size",
+            "1",
+            "model width (d_model): tensor-parallel all-reduce size",
+            domain="count",
+        ),
         Port("compute_precision_bits", "1", "arithmetic: 16 (BF16), 8 (FP8), 4 (FP4); default 16"),
-        Port("peak_fp8_flops_per_s", "FLOP/s", "dense FP8 peak FLOP/s of one accelerator"),
-        Port("peak_fp4_flops_per_s", "FLOP/s", "dense FP4 peak FLOP/s of one accelerator"),
-        Port("bandwidth_utilization", "1", "achieved share of HBM bandwidth in decode (default 1)"),
-        Port("fleet_utilization", "1", "share of paid accelerator-hours serving (default 1)"),
-        Port("kv_cache_memory_share", "1", "share of memory left after weights for KV (0.9)"),
-        Port("engine_max_batch_size", "1", "the engine's cap on sequences in flight"),
-        Port("max_time_per_output_token_s", "s", "latency limit between output tokens"),
-        Port("max_time_to_first_token_s", "s", "latency limit to the first token"),
-        Port("interconnect_bandwidth_bytes_per_s", "B/s", "scale-up link bandwidth, one way"),
-        Port("allreduce_latency_s", "s", "fixed latency of one small all-reduce"),
+        Port(
+            "peak_fp8_flops_per_s",
+            "FLOP/s",
+            "dense FP8 peak FLOP/s of one accelerator",
+            domain="positive",
+        ),
+        Port(
+            "peak_fp4_flops_per_s",
+            "FLOP/s",
+            "dense FP4 peak FLOP/s of one accelerator",
+            domain="positive",
+        ),
+        Port(
+            "bandwidth_utilization",
+            "1",
+            "achieved share of HBM bandwidth in decode (default 1)",
+            domain="fraction",
+        ),
+        Port(
+            "fleet_utilization",
+            "1",
+            "share of paid accelerator-hours serving (default 1)",
+            domain="fraction",
+        ),
+        Port(
+            "kv_cache_memory_share",
+            "1",
+            "share of memory left after weights for KV (0.9)",
+            domain="fraction",
+        ),
+        Port(
+            "engine_max_batch_size", "1", "the engine's cap on sequences in flight", domain="count"
+        ),
+        Port(
+            "max_time_per_output_token_s",
+            "s",
+            "latency limit between output tokens",
+            domain="positive",
+        ),
+        Port(
+            "max_time_to_first_token_s", "s", "latency limit to the first token", domain="positive"
+        ),
+        Port(
+            "interconnect_bandwidth_bytes_per_s",
+            "B/s",
+            "scale-up link bandwidth, one way",
+            domain="positive",
+        ),
+        Port(
+            "allreduce_latency_s",
+            "s",
+            "fixed latency of one small all-reduce",
+            domain="nonnegative",
+        ),
     ),
     outputs=(
         Port("weights_memory_gb", "GB", "weights for inference"),

@@ -104,17 +104,31 @@ MODEL = Model(
     name="training",
     kernel=training,
     inputs=(
-        Port("peak_flops_per_s", "FLOP/s", "dense peak FLOP/s of one accelerator"),
-        Port("accelerator_hour_usd", "USD/hour", "price of one accelerator-hour"),
+        Port(
+            "peak_flops_per_s", "FLOP/s", "dense peak FLOP/s of one accelerator", domain="positive"
+        ),
+        Port(
+            "accelerator_hour_usd", "USD/hour", "price of one accelerator-hour", domain="positive"
+        ),
     ),
     optional=(
-        Port("params", "parameter", "parameters in the model (N)"),
-        Port("training_tokens", "token", "tokens seen in training (D)"),
-        Port("training_flops", "FLOP", "training compute, when known as such (else 6·N·D)"),
-        Port("training_mfu", "1", "model FLOPs utilization during training"),
-        Port("accelerator_hours", "hour", "wall-clock accelerator-hours, as reported"),
-        Port("n_accelerators", "1", "accelerators training in parallel"),
-        Port("training_days", "day", "wall-clock days of the run"),
+        Port("params", "parameter", "parameters in the model (N)", domain="positive"),
+        Port("training_tokens", "token", "tokens seen in training (D)", domain="positive"),
+        Port(
+            "training_flops",
+            "FLOP",
+            "training compute, when known as such (else 6·N·D)",
+            domain="positive",
+        ),
+        Port("training_mfu", "1", "model FLOPs utilization during training", domain="fraction"),
+        Port(
+            "accelerator_hours",
+            "hour",
+            "wall-clock accelerator-hours, as reported",
+            domain="positive",
+        ),
+        Port("n_accelerators", "1", "accelerators training in parallel", domain="count"),
+        Port("training_days", "day", "wall-clock days of the run", domain="positive"),
     ),
     outputs=(
         Port("training_flops", "FLOP", "6·N·D (unless given)"),
