@@ -124,7 +124,9 @@ def cli() -> None:
     """
 
 
-def _scenario(path: str, sets: tuple[str, ...] = (), quiet: bool = False) -> Any:
+def _scenario(
+    path: str, sets: tuple[str, ...] = (), quiet: bool = False, label: bool = False
+) -> Any:
     from simulate import spec_overrides
     from simulate.spec import load
 
@@ -139,8 +141,9 @@ def _scenario(path: str, sets: tuple[str, ...] = (), quiet: bool = False) -> Any
     for warning in scenario.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
+        said = f"{Path(path).name}: " if label else ""
         for note in scenario.notes:
-            click.echo(f"note: {note}", err=True)
+            click.echo(f"note: {said}{note}", err=True)
     return scenario
 
 
@@ -560,7 +563,8 @@ def compare(
     from simulate import compare as comparing
     from simulate import formatting
 
-    scenario_a, scenario_b = _scenario(file_a, sets), _scenario(file_b, sets)
+    scenario_a = _scenario(file_a, sets, label=True)
+    scenario_b = _scenario(file_b, sets, label=True)
     _check_memory([scenario_a, scenario_b], draws, method)
     if figure is not None:
         if Path(figure).suffix.lower() != ".png":

@@ -8,6 +8,7 @@ Then every assumption with its source, and how to reproduce the numbers.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
@@ -193,7 +194,7 @@ def _drivers(
     try:
         indices = sensitivity.sobol(scenario, keys, samples, seed)
     except QuantityError:  # an output with non-finite draws: the tornado still ranks inputs
-        total = {k: sum(r.swing for r in swings[k]) or 1.0 for k in keys}
+        total = {k: sum(r.swing for r in swings[k] if math.isfinite(r.swing)) or 1.0 for k in keys}
         return (
             {k: [(r.input, r.swing / total[k]) for r in swings[k]] for k in keys},
             "tornado swing share",
@@ -271,11 +272,23 @@ def _markdown(
             lines.append(f"- `{name}`: does not vary, so nothing drives it.")
             continue
         top = [(i, v) for i, v in drivers[name] if v > 0.005][:3]
-        if not top:
+        # an end of an assumption's range where the output is not a number (an infeasible
+        # draw) has no swing to rank, and must not read as "moves nothing"
+        undefined = [f"`{i}`" for i, v in drivers[name] if math.isnan(v)]
+        also = (
+            f"; {', '.join(undefined)} cannot be ranked: at one end of "
+            f"{'its' if len(undefined) == 1 else 'their'} range the output is not a number"
+            if undefined
+            else ""
+        )
+        if not top and not undefined:
             lines.append(f"- `{name}`: no sampled assumption moves it.")
             continue
+        if not top:
+            lines.append(f"- `{name}`: no driver can be ranked{also}.")
+            continue
         parts = [f"`{i}` ({v:.2f})" for i, v in top]
-        lines.append(f"- `{name}`: mostly {', then '.join(parts)} ({method_note}).")
+        lines.append(f"- `{name}`: mostly {', then '.join(parts)} ({method_note}){also}.")
     lines.append("")
     if scenario.dependence:
         lines += [scenario.dependence.note(), ""]

@@ -270,10 +270,18 @@ def nonfinite_report(summary: Summary, scenario: Scenario | None = None) -> list
     said once, in words, and the NaN they leave in that model's outputs is not said again.
     """
     lines, explained = _infeasible_report(summary, scenario)
+    downstream = {
+        name: max(explained.values())
+        for name in summary.outputs
+        if explained and name not in explained
+    }
     for entries in (summary.outputs, summary.inputs):
         for name, entry in entries.items():
-            if name in explained and getattr(entry, "nonfinite", 0) <= explained[name]:
+            count = getattr(entry, "nonfinite", 0)
+            if name in explained and 0 < count <= explained[name]:
                 continue
+            if name in downstream and count == downstream[name]:
+                continue  # a quantity computed from the infeasible draws' NaN
             if getattr(entry, "overflow", ()):
                 lines.append(
                     f"warning: the {' and '.join(entry.overflow)} of {name} overflow a float "
@@ -319,7 +327,8 @@ def _infeasible_report(
             f"warning: model '{model.name}' cannot evaluate {count:,} of {summary.draws:,} draws "
             f"({100 * share:.3g} %) as stated: "
             f"{why[len('1 where ') :] if why.startswith('1 where ') else why} ({flag} = 1); "
-            "they are not priced and are left out of its other outputs' summaries"
+            "they are not priced, and are left out of the summaries and threshold chances of "
+            "its other outputs and of what is computed from them"
         )
         for port in model.outputs:
             if port.name != flag:
@@ -429,8 +438,9 @@ def write_text(text: str, path: str | Path) -> Path:
 def write_together(writers: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
     """Write several files that belong together (a table and its chart): each writer fills a
     temporary path in a staging folder beside its target, and the files move into place only
-    once all are written; an interruption leaves the old set, never a new file beside an old
-    one (the last moves are undone if one fails)."""
+    once all are written. An interruption before the moves leaves the old set untouched; a
+    move that fails removes the new files already moved, so a new file never stands beside
+    an old one (the targets are then missing, never mismatched)."""
     if not writers:
         return
     folder = writers[0][0].parent

@@ -82,12 +82,16 @@ def read_measurements(path: str | Path) -> list[Measurement]:
         raise PriorsError(
             str(path), None, f"cannot read the measurements ({exc.strerror})"
         ) from None
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    reader = csv.DictReader(lines)
+    numbered = [
+        (number, line)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line and not line.startswith("#")
+    ]
+    reader = csv.DictReader(line for _, line in numbered)
     if tuple(reader.fieldnames or ()) != COLUMNS:
         raise PriorsError(str(path), None, f"expected the columns {', '.join(COLUMNS)}")
     rows = []
-    for number, record in enumerate(reader, start=2):
+    for (number, _), record in zip(numbered[1:], reader, strict=True):
         try:
             rows.append(
                 Measurement(
@@ -101,9 +105,11 @@ def read_measurements(path: str | Path) -> list[Measurement]:
                 )
             )
         except (TypeError, ValueError):
-            raise PriorsError(str(path), f"row {number}", "expected numbers") from None
+            raise PriorsError(str(path), f"line {number}", "expected numbers") from None
         if rows[-1].precision not in PRECISIONS:
-            raise PriorsError(str(path), f"row {number}", f"precision is one of {list(PRECISIONS)}")
+            raise PriorsError(
+                str(path), f"line {number}", f"precision is one of {list(PRECISIONS)}"
+            )
     return rows
 
 

@@ -70,14 +70,18 @@ def test_a_dense_decode_step_with_prompts_riding_along_is_the_sum_of_its_rooflin
     assert out["memory_bound"] == 1 and out["serving_infeasible"] == 0
 
 
-def test_the_first_token_is_one_step_carrying_the_whole_prompt():
+def test_the_first_token_is_a_steady_step_with_a_whole_prompt_on_top():
     out = serve(batch_size=8.0, input_tokens=4000.0, output_tokens=500.0)
     rate, bandwidth = 2 * 1978.9e12 * 0.5, 2 * 3.35e12 * 0.8
-    weights = max(2 * 70e9 * (8 + 4000) / rate, 70e9 / bandwidth)
+    prompts = 8 * 4000 / 500 + 4000  # the steady prompt load and the new request's prompt
+    weights = max(2 * 70e9 * (8 + prompts) / rate, 70e9 / bandwidth)
     context = 4000 + 250
     decode = max(8 * 4 * 80 * 8192 * context / rate, 8 * KV_PER_TOKEN * context / bandwidth)
-    prefill = 4000 * 4 * 80 * 8192 * 2000 / rate
+    prefill = prompts * 4 * 80 * 8192 * 2000 / rate
     assert out["time_to_first_token_s"] == pytest.approx(weights + decode + prefill, rel=1e-12)
+    # never shorter than a step without the new prompt
+    many = serve(batch_size=np.array([8.0, 32.0, 64.0]), input_tokens=4000.0, output_tokens=50.0)
+    assert np.all(many["time_to_first_token_s"] > many["time_per_output_token_s"])
 
 
 def test_a_mixture_of_experts_reads_the_experts_its_tokens_touch():
@@ -404,3 +408,82 @@ def test_self_hosting_is_cheaper_than_the_api_in_about_two_thirds_of_scenarios(i
     assert chance == pytest.approx(0.69, abs=0.02)  # README: "cheaper in 69 % of scenarios"
     share = data["outputs"]["self_hosted_share_of_api"]
     assert share["p5"] < 1 < share["p95"]  # either can win
+
+
+def test_the_largest_batch_is_the_brute_force_answer_for_every_draw():
+    rng = np.random.default_rng(7)
+    for _ in range(25):
+        case = dict(
+            input_tokens=float(rng.integers(100, 20000)),
+            output_tokens=float(rng.integers(20, 2000)),
+            accelerator_memory_gb=float(rng.uniform(75, 120)),
+            max_time_per_output_token_s=float(rng.uniform(0.01, 0.2)),
+            max_time_to_first_token_s=float(rng.uniform(0.1, 5.0)),
+        )
+        found = float(serve(**case)["max_batch_size"])
+        fits = float(serve(**{**case, "max_time_per_output_token_s": 1e9,
+                              "max_time_to_first_token_s": 1e9})["max_batch_size"])  # fmt: skip
+        batches = np.arange(1.0, fits + 1.0)
+        every = serve(batch_size=batches, **case)
+        meets = every["serving_infeasible"] == 0
+        expected = float(batches[meets].max()) if np.any(meets) else 0.0
+        assert found == expected, case
+        # and the memory cap alone is the last batch that fits (the top is checked)
+        assert fits == float(np.floor(
+            0.9 * (2 * case["accelerator_memory_gb"] * 1e9 - 70e9)
+            / (KV_PER_TOKEN * (case["input_tokens"] + case["output_tokens"]))
+        ))  # fmt: skip
+
+
+def test_attention_runs_in_fp8_only_with_fp8_arithmetic_and_an_fp8_cache():
+    # prefill-heavy, so the prompts' attention arithmetic shows in the step
+    case = dict(
+        batch_size=16.0, input_tokens=30000.0, output_tokens=10.0, accelerator_memory_gb=1e3
+    )
+    rate8, rate16 = 2 * 1978.9e12 * 0.5, 2 * 989.4e12 * 0.5
+    prompts = 16 * 3000.0
+
+    def prefill_seconds(out, weights_rate):
+        weights = max(2 * 70e9 * (16 + prompts) / weights_rate, 70e9 / (2 * 3.35e12 * 0.8))
+        return out["time_per_output_token_s"] - weights
+
+    fp8_cache = serve(compute_precision_bits=8.0, kv_bytes_per_value=1.0, **case)
+    bf16_cache = serve(compute_precision_bits=8.0, kv_bytes_per_value=2.0, **case)
+    bf16_math = serve(compute_precision_bits=16.0, kv_bytes_per_value=1.0, **case)
+    context = 30000 + 5
+    for out, attention_rate, weights_rate, kv in (
+        (fp8_cache, rate8, rate8, 1.0),
+        (bf16_cache, rate16, rate8, 2.0),
+        (bf16_math, rate16, rate16, 1.0),
+    ):
+        kv_bytes = 80 * 2 * 8 * 128 * kv
+        decode = max(16 * 4 * 80 * 8192 * context / attention_rate,
+                     16 * kv_bytes * context / (2 * 3.35e12 * 0.8))  # fmt: skip
+        prefill = prompts * 4 * 80 * 8192 * 15000 / attention_rate
+        assert prefill_seconds(out, weights_rate) == pytest.approx(decode + prefill, rel=1e-9)
+
+
+def test_prompts_pay_their_share_of_the_all_reduces():
+    link = dict(hidden_size=8192.0, interconnect_bandwidth_bytes_per_s=450e9,
+                allreduce_latency_s=8e-6)  # fmt: skip
+    out = serve(batch_size=32.0, input_tokens=1000.0, output_tokens=1000.0, **link)
+    rate, bandwidth = 2 * 1978.9e12 * 0.5, 2 * 3.35e12 * 0.8
+    tokens = 64.0
+    weights = max(2 * 70e9 * tokens / rate, 70e9 / bandwidth)
+    communication = 2 * 80 * (8e-6 + 2 * 0.5 * tokens * 8192 * 2 / 450e9)
+    prefill = 32 * 4 * 80 * 8192 * 500 / rate
+    step = float(out["time_per_output_token_s"])
+    share_in = ((weights + communication) * 32 / tokens + prefill) / step
+    request = float(out["cost_per_request_usd"])
+    assert out["cost_per_1m_input_tokens_usd"] == pytest.approx(
+        request * share_in / 1000 * 1e6, rel=1e-9
+    )
+
+
+def test_reading_the_kv_cache_can_make_a_step_memory_bound():
+    # weights alone are compute-bound at batch 512 (few bytes per FLOP), but 512 sequences of
+    # 16k context read 512 × 16k × 164 kB of cache each step
+    short = serve(batch_size=512.0, output_tokens=2.0, input_tokens=0.0)
+    long = serve(batch_size=512.0, output_tokens=32000.0, input_tokens=0.0,
+                 accelerator_memory_gb=1e4)  # fmt: skip
+    assert short["memory_bound"] == 0 and long["memory_bound"] == 1

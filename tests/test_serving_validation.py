@@ -65,7 +65,7 @@ def test_a_file_of_measurements_that_is_wrong_is_refused_by_row(tmp_path):
     )
     with pytest.raises(PriorsError, match="expected numbers") as error:
         validation.read_measurements(bad)
-    assert error.value.key == "row 2"
+    assert error.value.key == "line 3"  # the file's line, comments counted
     bad.write_text(",".join(validation.COLUMNS) + "\nllama33-70b,h100,2,int3,128,128,1\n")
     with pytest.raises(PriorsError, match="precision"):
         validation.read_measurements(bad)

@@ -71,8 +71,8 @@ def serving(
     Steady state with ``B`` sequences in flight (C accelerators per replica; N_a active and
     N total parameters; L_in prompt and L_out output tokens per request):
 
-    rates        R = C · peak(arithmetic bits) · inference_mfu (attention at 8 bits at the finest:
-                 no engine runs FP4 attention)
+    rates        R = C · peak(arithmetic bits) · inference_mfu; attention at the FP8 peak with
+                 8-bit arithmetic and an FP8 KV cache, else at the 16-bit peak (no FP4 attention)
                  BW = C · hbm_bandwidth · bandwidth_utilization
     per step     B decode tokens and P = B · L_in / L_out prompt tokens: T = B + P tokens
     weights      t_w = max(2 · N_a · T / R, bytes_per_param · N_read(T) / BW)
@@ -88,8 +88,8 @@ def serving(
     input/output prompt tokens' share of t_w and t_c, and t_p, are charged to input; the rest
                  (decode) to output. serving_cost_per_1k_tokens_usd is the whole request's cost
                  per 1,000 output tokens (what a throughput benchmark's output tokens/s prices).
-    first token  time_to_first_token_s: one step carrying a whole prompt beside B decodes
-                 (queueing, which dominates at saturation, is not modelled)
+    first token  time_to_first_token_s: a steady step with one new request's whole prompt on
+                 top (queueing, which dominates at saturation, is not modelled)
     KV cache     kv_per_token = n_layers · 2 · max(n_kv_heads, C) · head_dim · kv_bytes_per_value
                  (with fewer KV heads than accelerators, each holds a copy: TensorRT-LLM's
                  trtllm-bench sizing, vLLM's head replication), or kv_bytes_per_token; a
@@ -123,16 +123,13 @@ def serving(
         compute_precision_bits, peak_flops_per_s, peak_fp8_flops_per_s, peak_fp4_flops_per_s
     )
     rate = replicas * peak * inference_mfu
-    # attention kernels run at 8-bit at the finest (no engine has FP4 attention)
-    attention_rate = rate
-    if compute_precision_bits is not None:
-        attention_bits = np.maximum(
-            compute_precision_bits, 8.0 if peak_fp8_flops_per_s is not None else 16.0
-        )
+    # attention multiplies cached keys and values: in FP8 only with FP8 arithmetic and an FP8
+    # cache (TensorRT-LLM's FP8 context FMHA), never in FP4, else in 16 bits
+    attention_rate = replicas * peak_flops_per_s * inference_mfu
+    if compute_precision_bits is not None and peak_fp8_flops_per_s is not None:
+        eight = (compute_precision_bits <= 8) & (_or(kv_bytes_per_value, 2.0) <= 1)
         attention_rate = (
-            replicas
-            * inference_mfu
-            * _peak(attention_bits, peak_flops_per_s, peak_fp8_flops_per_s, None)
+            replicas * inference_mfu * np.where(eight, peak_fp8_flops_per_s, peak_flops_per_s)
         )
     bandwidth = replicas * hbm_bandwidth_bytes_per_s * _or(bandwidth_utilization, 1.0)
     total_params = active_params if params is None else params
@@ -187,7 +184,8 @@ def serving(
         return sum(parts)
 
     def first_token_seconds(batch: np.ndarray) -> np.ndarray:
-        parts, _ = step_parts(batch, prompt, prompt / 2.0)
+        # a steady step with the new request's whole prompt on top
+        parts, _ = step_parts(batch, batch * prompt_per_decode + prompt, prompt / 2.0)
         return sum(parts)
 
     weights_bytes = total_params * bytes_per_param
@@ -223,7 +221,6 @@ def serving(
     per_replica = batch / step
     result = {
         "weights_memory_gb": weights_bytes / BYTES_PER_GB + np.zeros_like(step),
-        "max_batch_size": largest + np.zeros_like(step),
         "time_per_output_token_s": step,
         "tokens_per_second_per_replica": per_replica,
         "output_tokens_per_second_per_gpu": per_replica / replicas,
@@ -231,6 +228,10 @@ def serving(
         "memory_bound": np.where(feasible, memory_bound, np.nan),
         "serving_infeasible": np.where(feasible, 0.0, 1.0),
     }
+    limits = (engine_max_batch_size, max_time_per_output_token_s, max_time_to_first_token_s)
+    if kv_bytes_per_token is not None or any(limit is not None for limit in limits):
+        # without a KV cache or a limit nothing bounds the batch: no largest one to give
+        result["max_batch_size"] = largest + np.zeros_like(step)
     if kv_bytes_per_token is not None:
         result["kv_cache_gb_per_sequence"] = per_sequence / BYTES_PER_GB + np.zeros_like(step)
     if decode:
@@ -268,7 +269,10 @@ def _moe_split(active, total, n_experts, experts_per_token):
     Mixtral counts — N_a = N_shared + N_experts · k/E, N = N_shared + N_experts."""
     if n_experts is None:
         return total, 0.0
-    routed = (total - active) * n_experts / (n_experts - experts_per_token)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        routed = (total - active) * n_experts / (n_experts - experts_per_token)
+    # every expert active for every token: a dense model
+    routed = np.where(experts_per_token < n_experts, routed, 0.0)
     return total - routed, routed
 
 
@@ -276,7 +280,7 @@ def _touched(tokens, n_experts, experts_per_token):
     """Expected share of E experts that ``tokens`` tokens route to, k each, uniformly."""
     if n_experts is None:
         return 0.0
-    return 1.0 - (1.0 - experts_per_token / n_experts) ** tokens
+    return 1.0 - np.clip(1.0 - experts_per_token / n_experts, 0.0, 1.0) ** tokens
 
 
 def _all_reduce(tokens, replicas, n_layers, hidden, link_bytes_per_s, latency_s):
@@ -324,10 +328,13 @@ def _largest_meeting_limits(fits, step_seconds, first_token_seconds, per_token_l
 def produces(given: Set[str]) -> tuple[str, ...]:
     """The outputs :func:`serving` computes when ``given`` names are provided."""
     names = [
-        "weights_memory_gb", "max_batch_size", "time_per_output_token_s",
+        "weights_memory_gb", "time_per_output_token_s",
         "tokens_per_second_per_replica", "output_tokens_per_second_per_gpu",
         "serving_cost_per_1k_tokens_usd", "memory_bound", "serving_infeasible",
     ]  # fmt: skip
+    limits = ("engine_max_batch_size", "max_time_per_output_token_s", "max_time_to_first_token_s")
+    if _kv_given(given) or any(limit in given for limit in limits):
+        names.append("max_batch_size")
     if _kv_given(given):
         names.append("kv_cache_gb_per_sequence")
     if "output_tokens" in given:
