@@ -26,6 +26,13 @@ def is_share(unit: str, name: str) -> bool:
     return unit == "1" and any(word in name for word in SHARE_WORDS)
 
 
+def percent(share: float) -> str:
+    """A share as a percentage, 3 significant digits, whole above 1,000 % (-1,290 %, never
+    1e+03 %): a share far beyond 100 % is exactly where something has gone wrong."""
+    value = 100 * share
+    return f"{value:,.0f} %" if abs(value) >= 1000 else f"{value:.3g} %"
+
+
 def scaled(value: float) -> str:
     """3 significant digits with a K / M / B / T suffix."""
     magnitude = abs(value)
@@ -41,8 +48,8 @@ def humanize(value: float | None, unit: str, name: str = "") -> str:
     """A value with its unit as a reader expects it: $1.4M, $0.011, 70B parameters, 21 %."""
     if value is None or not math.isfinite(value):
         return "n/a"
-    if is_share(unit, name) and abs(value) <= 10:
-        return f"{100 * value:.3g} %"
+    if is_share(unit, name):
+        return percent(value)
     if unit.startswith("USD"):
         return f"{'-' if value < 0 else ''}${scaled(abs(value))}{unit[3:]}"
     if unit == "1":
@@ -59,8 +66,8 @@ def cell(value: float | None, unit: str, name: str = "") -> str:
         return "n/a"
     if unit.startswith("USD"):
         return f"{'-' if value < 0 else ''}${scaled(abs(value))}"
-    if is_share(unit, name) and abs(value) <= 10:
-        return f"{100 * value:.3g} %"
+    if is_share(unit, name):
+        return percent(value)
     if unit == "1" and value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     return scaled(value)

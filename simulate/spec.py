@@ -422,6 +422,20 @@ def _scenario(
     outputs = [name for step in steps for name in step.provides]
     available = set(assumptions) | set(derived) | set(outputs)
     notes: list[str] = []
+    read = {n for d in derived.values() for n in d.expression.names}
+    read |= {p.name for m in models for p in (*m.inputs, *m.optional)}
+    for threshold in (
+        header.get("thresholds", []) if isinstance(header.get("thresholds"), list) else []
+    ):
+        read |= set(re.findall(r"[a-z][a-z0-9_]*", str(threshold)))
+    # a file of building blocks (no models key: it is meant to be included) reads nothing
+    for declared in own if "models" in header else ():
+        if declared not in read:
+            warnings = [
+                *warnings,
+                f"{file}: assumptions.{declared} is declared but nothing reads it (no model "
+                "input or [derived] expression uses it); check its name, or remove it",
+            ]
     for model in models:
         _check_choices(model, assumptions, available, file)
         if model.advice is not None:
@@ -638,7 +652,12 @@ def _with_included(
     outputs. Included quantities nobody reads are left out (a hardware file declares more
     than one scenario needs), but every one is validated.
     """
-    defined = set(own) | set(derived) | {p.name for m in models for p in m.outputs}
+    # a model output that is also one of the model's optional inputs (training_days: computed
+    # only when not given) is not defined by the model when a file gives it
+    computed = {
+        p.name for m in models for p in m.outputs if p.name not in {q.name for q in m.optional}
+    }
+    defined = set(own) | set(derived) | computed
     candidates_a: dict[str, Assumption] = {}
     candidates_d: dict[str, Derived] = {}
     for key, (section, entry, source_file) in included.items():

@@ -1,0 +1,57 @@
+"""Output that cannot mislead: facts given in an include are kept, an assumption nothing reads
+is said, and shares print as percentages however large."""
+
+from __future__ import annotations
+
+import pytest
+
+import simulate
+from simulate.humanize import cell, humanize
+
+RUN = """[scenario]
+models = ["training"]
+include = ["hours.toml"]
+[assumptions]
+params = { fixed = 30, unit = "Gparameter" }
+training_tokens = { fixed = 3, unit = "Ttoken" }
+peak_flops_per_s = { fixed = 989, unit = "TFLOP/s" }
+accelerator_hour_usd = { fixed = 2.99, unit = "USD/hour" }
+"""
+
+
+def test_optional_inputs_given_only_in_an_include_are_kept(tmp_path):
+    (tmp_path / "hours.toml").write_text(
+        '[assumptions]\nn_accelerators = 1024\ntraining_days = { fixed = 30, unit = "day" }\n'
+    )
+    (tmp_path / "run.toml").write_text(RUN)
+    scenario = simulate.load(tmp_path / "run.toml")
+    assert {"n_accelerators", "training_days"} <= set(scenario.assumptions)
+    point = simulate.run_point(scenario).outputs
+    # 1,024 GPUs × 30 days × 24 h
+    assert float(point["accelerator_hours"]) == pytest.approx(1024 * 30 * 24)
+    assert float(point["implied_mfu"]) == pytest.approx(
+        6 * 30e9 * 3e12 / (1024 * 720 * 3600 * 989e12)
+    )
+
+
+def test_an_assumption_nothing_reads_is_said_by_name(tmp_path, invoke):
+    (tmp_path / "hours.toml").write_text("[assumptions]\ntraining_mfu = 0.4\n")
+    text = RUN + 'prompt_tokens = { fixed = 4000, unit = "token" }\n'
+    (tmp_path / "run.toml").write_text(text)
+    scenario = simulate.load(tmp_path / "run.toml")
+    assert any("assumptions.prompt_tokens is declared but nothing reads it" in w
+               for w in scenario.warnings)  # fmt: skip
+    for command in ("check", "run"):
+        result = invoke(command, tmp_path / "run.toml", *(["--point"] if command == "run" else []))
+        assert result.exit_code == 0
+        assert "prompt_tokens is declared but nothing reads it" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [(0.423, "42.3 %"), (1.0, "100 %"), (9.99, "999 %"), (10.0, "1,000 %"), (12.5, "1,250 %"),
+     (-12.9, "-1,290 %"), (-0.05, "-5 %")],
+)  # fmt: skip
+def test_a_share_prints_as_a_percentage_however_large(share, text):
+    assert humanize(share, "1", "gross_margin") == text
+    assert cell(share, "1", "query_cost_share_of_revenue") == text
