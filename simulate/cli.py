@@ -415,7 +415,10 @@ def run(
             )  # fmt: skip
         summary = results.summarize_stream(scenario, streamed, percentiles)
     if not quiet:
-        for line in results.nonfinite_report(summary, scenario):
+        for line in [
+            *results.nonfinite_report(summary, scenario),
+            *results.precision_report(summary),
+        ]:
             click.echo(line, err=True)
     rendered = {
         "table": formatting.summary_table,

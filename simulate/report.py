@@ -23,7 +23,7 @@ from simulate import __version__, figures, interrupts, sensitivity
 from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
 from simulate.humanize import humanize, is_share, unit_label
-from simulate.results import Threshold, summarize, write_text
+from simulate.results import FEW_DRAWS, RELATIVE_ERROR, Threshold, summarize, write_text
 from simulate.spec import Scenario
 from simulate.summary import QuantityError, QuantitySummary, Summary, TornadoRow
 from simulate.thresholds import threshold_factor
@@ -404,6 +404,18 @@ def _headline(
             f"({humanize(float(np.mean(np.sign(values) == np.sign(p50))), '1', 'share')}) "
             "fall on the other side of zero from the single-number estimate."
         )
+    if draws < FEW_DRAWS:
+        sentence += f" These figures come from only {draws:,} draws, and are rough."
+    else:
+        loose = [
+            (q, error)
+            for (q, value), (_, error) in zip(entry.percentiles, entry.mcse, strict=False)
+            if q in (5, 50, 95) and value and error is not None
+            and error > RELATIVE_ERROR * abs(value)
+        ]  # fmt: skip
+        if loose:
+            said_errors = ", ".join(f"P{q:g} ±{humanize(e, unit, name)}" for q, e in loose)
+            sentence += f" With {draws:,} draws these are known only roughly ({said_errors})."
     sentence += said
     infinite = int(np.count_nonzero(values == np.inf))
     if infinite:

@@ -23,6 +23,7 @@ import numpy as np
 
 from simulate import interrupts
 from simulate.engine import Draws, Streamed, default_workers
+from simulate.humanize import humanize
 from simulate.spec import Scenario
 from simulate.statistics import Sketch, exact_statistics
 from simulate.summary import (
@@ -123,13 +124,39 @@ def quantity_summary(
             name, unit, None, None, tuple((q, None) for q in percentiles), (None, None),
             results, nonfinite,
         )  # fmt: skip
-    quantiles, hdi = exact_statistics(values, percentiles)
+    levels = error_levels(percentiles, values.size)
+    quantiles, hdi = exact_statistics(values, [*percentiles, *levels])
     constant = bool(hdi[0] == hdi[1] and values.min() == values.max())
     mean, sd, overflow = _mean_sd(values, constant)
     return QuantitySummary(
-        name, unit, mean, sd, tuple(zip(percentiles, quantiles, strict=True)), hdi,
-        results, nonfinite, overflow,
+        name, unit, mean, sd, tuple(zip(percentiles, quantiles, strict=False)), hdi,
+        results, nonfinite, overflow, _standard_errors(percentiles, quantiles),
     )  # fmt: skip
+
+
+def error_levels(percentiles: Sequence[float], n: int) -> list[float]:
+    """The percentiles one binomial standard deviation of rank either side of each asked one:
+    the sample q-quantile's rank has sd √(n·q·(1 − q)), so half the distance between the
+    values at q ∓ √(q·(1 − q)/n) is its Monte Carlo standard error (order-statistic method;
+    e.g. Gelman et al., BDA3 §10.5)."""
+    levels = []
+    for q in percentiles:
+        p = q / 100.0
+        step = math.sqrt(p * (1.0 - p) / max(n, 1))
+        levels += [100.0 * max(p - step, 0.0), 100.0 * min(p + step, 1.0)]
+    return levels
+
+
+def _standard_errors(
+    percentiles: Sequence[float], quantiles: Sequence[float]
+) -> tuple[tuple[float, float], ...]:
+    """(percentile, standard error) from the values at the levels of :func:`error_levels`,
+    which follow the asked percentiles in ``quantiles``."""
+    k = len(percentiles)
+    return tuple(
+        (q, abs(quantiles[k + 2 * i + 1] - quantiles[k + 2 * i]) / 2.0)
+        for i, q in enumerate(percentiles)
+    )
 
 
 def _threshold_result(
@@ -166,11 +193,12 @@ def sketch_summary(
             name, unit, None, None, tuple((q, None) for q in percentiles), (None, None),
             results, sketch.nonfinite,
         )  # fmt: skip
-    quantiles, hdi = sketch.statistics(percentiles)
+    levels = error_levels(percentiles, sketch.count)
+    quantiles, hdi = sketch.statistics([*percentiles, *levels])
     mean, sd, overflow = _overflow(*sketch.mean_sd())
     return QuantitySummary(
-        name, unit, mean, sd, tuple(zip(percentiles, quantiles, strict=True)), hdi,
-        results, sketch.nonfinite, overflow,
+        name, unit, mean, sd, tuple(zip(percentiles, quantiles, strict=False)), hdi,
+        results, sketch.nonfinite, overflow, _standard_errors(percentiles, quantiles),
     )  # fmt: skip
 
 
@@ -293,6 +321,43 @@ def nonfinite_report(summary: Summary, scenario: Scenario | None = None) -> list
                     f"warning: {name} is not finite (inf or NaN) in {count} of "
                     f"{summary.draws} draws; its summary uses the other draws"
                 )
+    return lines
+
+
+FEW_DRAWS = 1000
+RELATIVE_ERROR = 0.01
+
+
+def precision_report(summary: Summary, limit: int = 6) -> list[str]:
+    """Warnings where the draws cannot support the printed digits: fewer than ~1,000 draws,
+    or an output's percentile whose Monte Carlo standard error exceeds 1 % of it."""
+    if summary.mode != "draws":
+        return []
+    lines = []
+    if summary.draws < FEW_DRAWS:
+        lines.append(
+            f"warning: only {summary.draws:,} draws: percentiles and intervals this few draws "
+            "give are rough (standard errors in --format json, key mcse); use --draws 1e5 or more"
+        )
+    loose = []
+    for name, entry in summary.outputs.items():
+        worst = None
+        for (q, value), (_, error) in zip(entry.percentiles, entry.mcse, strict=False):
+            if value is None or error is None or not math.isfinite(value) or value == 0:
+                continue
+            share = error / abs(value)
+            if share > RELATIVE_ERROR and (worst is None or share > worst[2]):
+                worst = (q, error, share)
+        if worst is not None:
+            loose.append((name, *worst))
+    for name, q, error, share in loose[:limit]:
+        shown = humanize(error, summary.outputs[name].unit, name)
+        lines.append(
+            f"warning: {name} P{q:g} is known to ±{shown} only ({100 * share:.2g} % of it, "
+            "one Monte Carlo standard error): more draws would pin it"
+        )
+    if len(loose) > limit:
+        lines.append(f"warning: and {len(loose) - limit} more outputs like it")
     return lines
 
 

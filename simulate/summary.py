@@ -73,6 +73,8 @@ class QuantitySummary:
     thresholds: tuple[ThresholdResult, ...] = ()
     nonfinite: int = 0
     overflow: tuple[str, ...] = ()
+    # each percentile's Monte Carlo standard error (order statistics), same order
+    mcse: tuple[tuple[float, float | None], ...] = ()
 
     def percentile(self, q: float) -> float | None:
         for level, value in self.percentiles:
@@ -88,6 +90,8 @@ class QuantitySummary:
         entry: dict[str, Any] = {"unit": self.unit, "mean": self.mean, "sd": self.sd}
         entry.update({percentile_key(q): v for q, v in self.percentiles})
         entry["hdi_90"] = list(self.hdi_90)
+        if self.mcse:
+            entry["mcse"] = {percentile_key(q): v for q, v in self.mcse}
         if self.overflow:
             entry["overflow"] = list(self.overflow)
         if self.thresholds:

@@ -3,6 +3,8 @@ is said, and shares print as percentages however large."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import simulate
@@ -55,3 +57,39 @@ def test_an_assumption_nothing_reads_is_said_by_name(tmp_path, invoke):
 def test_a_share_prints_as_a_percentage_however_large(share, text):
     assert humanize(share, "1", "gross_margin") == text
     assert cell(share, "1", "query_cost_share_of_revenue") == text
+
+
+def test_each_percentile_carries_its_monte_carlo_standard_error(priors_file):
+    scenario = simulate.load(
+        priors_file(
+            '[scenario]\nname = "z"\nmodels = []\n[assumptions]\n'
+            'x = { normal = { mean = 0, sd = 1 } }\n[derived]\ny = "x + 0"\n'
+        )
+    )
+    n = 10_000
+    summary = simulate.summarize(scenario, simulate.run(scenario, n, seed=3), (5, 50, 95))
+    errors = dict(summary.outputs["y"].mcse)
+    # the sample q-quantile of N(0, 1) has sd √(q(1 − q)/n) / φ(z_q)
+    from scipy import stats
+
+    for q in (5, 50, 95):
+        p = q / 100
+        expected = math.sqrt(p * (1 - p) / n) / stats.norm.pdf(stats.norm.ppf(p))
+        assert errors[q] == pytest.approx(expected, rel=0.2), q
+    # and it shrinks as 1/√n: 100× the draws, a tenth of the error
+    many = simulate.summarize(scenario, simulate.run(scenario, 100 * n, seed=3), (50,))
+    assert dict(many.outputs["y"].mcse)[50] == pytest.approx(errors[50] / 10, rel=0.2)
+
+
+def test_few_draws_are_said_on_the_command_line_and_in_the_report(invoke, tmp_path):
+    from tests.conftest import PRIORS
+
+    result = invoke("run", PRIORS / "gpt3-training.toml", "--draws", "10")
+    assert "warning: only 10 draws" in result.stderr
+    assert "training_cost_usd P95 is known to ±$" in result.stderr
+    plenty = invoke("run", PRIORS / "gpt3-training.toml", "--draws", "1e5")
+    assert "warning" not in plenty.stderr
+    out = tmp_path / "r.md"
+    assert invoke("report", PRIORS / "gpt3-training.toml", "--draws", "10", "--out", out,
+                  "-q").exit_code == 0  # fmt: skip
+    assert "from only 10 draws" in out.read_text()

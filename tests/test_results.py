@@ -234,7 +234,8 @@ def test_json_follows_the_design_contract(invoke):
         "mc",
     )
     entry = data["outputs"]["training_cost_usd"]
-    assert set(entry) == {"unit", "mean", "sd", "p5", "p50", "p95", "hdi_90"}
+    assert set(entry) == {"unit", "mean", "sd", "p5", "p50", "p95", "hdi_90", "mcse"}
+    assert set(entry["mcse"]) == {"p5", "p50", "p95"}
     assert set(data["inputs"]) == {
         "params",
         "training_tokens",
