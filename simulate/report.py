@@ -197,7 +197,8 @@ def _drivers(
         total = {k: sum(r.swing for r in swings[k] if math.isfinite(r.swing)) or 1.0 for k in keys}
         return (
             {k: [(r.input, r.swing / total[k]) for r in swings[k]] for k in keys},
-            "tornado swing share",
+            "by their share of the tornado swing (one input at its P10 and P90, the rest at "
+            "their point values): Sobol indices need every draw to be a number, and some are not",
         )
     ranked = {}
     for k in keys:
@@ -207,7 +208,11 @@ def _drivers(
             ((i, v) for i, v in indices[k].ST.items() if i not in noisy and v <= 1.0),
             key=lambda item: -item[1],
         )
-    return ranked, f"Sobol total index, {samples:,} base samples"
+    return ranked, (
+        f"by Sobol total indices ({samples:,} base samples): the share of an output's variance "
+        "each input explains, alone and through its interactions with others, so the shares "
+        "can add to more than 100 %"
+    )
 
 
 def _markdown(
@@ -266,7 +271,7 @@ def _markdown(
     if continuous:
         lines.append("")
 
-    lines += ["### What drives it", ""]
+    lines += ["### What drives it", "", f"{method_note[0].upper()}{method_note[1:]}.", ""]
     for name in keys:
         if kinds[name] == CONSTANT:
             lines.append(f"- `{name}`: does not vary, so nothing drives it.")
@@ -287,8 +292,12 @@ def _markdown(
         if not top:
             lines.append(f"- `{name}`: no driver can be ranked{also}.")
             continue
-        parts = [f"`{i}` ({v:.2f})" for i, v in top]
-        lines.append(f"- `{name}`: mostly {', then '.join(parts)} ({method_note}){also}.")
+        sobol = "Sobol total indices" in method_note
+        share = "of its variance" if sobol else "of the tornado swing"
+        (i, v), rest = top[0], top[1:]
+        parts = [f"`{i}` {'explains' if sobol else 'has'} {humanize(v, '1', 'share')} {share}"]
+        parts += [f"`{j}` {humanize(w, '1', 'share')}" for j, w in rest]
+        lines.append(f"- `{name}`: {', then '.join(parts)}{also}.")
     lines.append("")
     if scenario.dependence:
         lines += [scenario.dependence.note(), ""]

@@ -52,7 +52,7 @@ def test_report_of_gpt3_training_writes_markdown_and_figures(tmp_path, invoke):
     assert "median, 90 % between $" in text and "(base case $1.4M)" in text
     assert "chance it exceeds $2M" in text
     assert "| `training_cost_usd` | USD |" in text
-    assert "mostly `training_mfu`" in text  # what drives it, by Sobol ST
+    assert "`training_mfu` explains" in text and "of its variance" in text  # by Sobol ST
     assert "| `training_mfu` | beta(a=17.49, b=23.87)" in text and "PaLM" in text
     assert "simulate report" in text and "--seed 42" in text and "sha256 `" in text
     figures = sorted(p.name for p in tmp_path.glob("*.png"))
@@ -99,7 +99,7 @@ def test_report_with_an_unbounded_output_falls_back_to_the_tornado(tmp_path, inv
     )
     assert result.exit_code == 0, result.stderr
     body = out.read_text()
-    assert "tornado swing share" in body  # a loss-making draw has no break-even volume
+    assert "share of the tornado swing" in body  # a loss-making draw has no break-even volume
     # said in words, and counted as never in the percentiles (not left out)
     assert re.search(r"In 0\.\d+ % of scenarios it is never reached \(infinite\)", body)
 
