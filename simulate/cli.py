@@ -724,7 +724,7 @@ def sensitivity(
     help="Markdown file to write (default results/<scenario name>.md); figures "
     "are written beside it as <name>-<output>-*.png.",
 )
-@draws_option("1e5", "Monte Carlo draws for the percentiles.")
+@draws_option("1e6", "Monte Carlo draws for the percentiles (as many as run samples by default).")
 @seed_option()
 @click.option(
     "--threshold",
