@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from simulate.distributions import fmt
 from simulate.humanize import cell, humanize, unit_label
 from simulate.models import MODELS
+from simulate.models.base import DOMAINS
 from simulate.spec import Scenario
 from simulate.summary import HISTOGRAM, QuantitySummary, Sensitivity, Summary, percentile_key
 
@@ -358,6 +359,7 @@ def models_data() -> dict[str, Any]:
         return [
             {"name": p.name, "unit": p.unit, "description": p.description}
             | ({"only_with": ", ".join(p.required)} if p.required else {})
+            | ({"domain": DOMAINS[p.domain].words} if p.domain else {})
             for p in items
         ]
 
@@ -382,13 +384,14 @@ def models_table() -> str:
                 p["name"],
                 p["unit"],
                 p["description"] + (f" (only with {p['only_with']})" if "only_with" in p else ""),
+                p.get("domain", ""),
             )
             for kind in ("inputs", "optional", "outputs")
             for p in m[kind]
         ]
         parts.append(
             f"{name} — {m['summary']}\nsource: {m['source']}\n"
-            + _table(("", "name", "unit", "meaning"), rows)
+            + _table(("", "name", "unit", "meaning", "values"), rows)
         )
     return "\n\n".join(parts)
 

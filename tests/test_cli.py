@@ -19,6 +19,7 @@ def test_models_lists_every_model_with_inputs_outputs_and_units(invoke):
         "name": "peak_flops_per_s",
         "unit": "FLOP/s",
         "description": "dense peak FLOP/s of one accelerator",
+        "domain": "positive (above 0)",
     } in training["inputs"]
     assert any(
         p["name"] == "training_days" and p["only_with"] == "n_accelerators"
