@@ -55,34 +55,6 @@ def keeps_every_draw(scenario: Scenario, draws: int, statistics: str = "auto") -
     return draws <= EXACT_LIMIT_DRAWS and 8 * draws * kept <= EXACT_LIMIT_BYTES
 
 
-def percentiles_of_sorted(sorted_values: np.ndarray, percentiles: Sequence[float]) -> list[float]:
-    """Linear-interpolation percentiles of an already sorted array (numpy's default method)."""
-    n = len(sorted_values)
-    result = []
-    for q in percentiles:
-        position = (n - 1) * q / 100.0
-        lower = math.floor(position)
-        upper = min(lower + 1, n - 1)
-        fraction = position - lower
-        a, b = float(sorted_values[lower]), float(sorted_values[upper])
-        result.append(a + (b - a) * fraction if fraction < 0.5 else b - (b - a) * (1 - fraction))
-    return result
-
-
-def hdi_of_sorted(
-    sorted_values: np.ndarray, probability: float = HDI_PROBABILITY
-) -> tuple[float, float]:
-    """The narrowest interval holding ``probability`` of the draws (arviz's algorithm)."""
-    n = len(sorted_values)
-    width_index = math.floor(probability * n)
-    count = n - width_index
-    if count <= 0 or width_index == 0:
-        return float(sorted_values[0]), float(sorted_values[-1])
-    widths = sorted_values[width_index:] - sorted_values[:count]
-    start = int(np.argmin(widths))
-    return float(sorted_values[start]), float(sorted_values[start + width_index])
-
-
 def _mean_sd(values: np.ndarray, constant: bool) -> tuple[float | None, float | None, tuple]:
     with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 overflow
         mean = float(values[0]) if constant else float(np.mean(values))
