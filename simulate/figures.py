@@ -176,7 +176,13 @@ def distribution(
         ordered = np.sort(shown)
         cumulative.plot(
             ordered,
-            (np.arange(1, ordered.size + 1) + np.count_nonzero(finite < lo)) / max(values.size, 1),
+            # draws at minus infinity are below every value shown
+            (
+                np.arange(1, ordered.size + 1)
+                + np.count_nonzero(finite < lo)
+                + np.count_nonzero(values == -np.inf)
+            )
+            / max(values.size, 1),
             color=LOW,
             linewidth=1.2,
             label="share of draws below (S-curve)",

@@ -432,7 +432,13 @@ def _headline(
             f" In {humanize(infinite / draws, '1', 'share')} of scenarios it is never reached "
             "(infinite); those count as never in the percentiles."
         )
-    other = entry.nonfinite - infinite
+    below = int(np.count_nonzero(values == -np.inf))
+    if below:
+        sentence += (
+            f" In {humanize(below / draws, '1', 'share')} of scenarios it is minus infinity "
+            "(left out of these figures)."
+        )
+    other = entry.nonfinite - infinite - below
     if other > 0:
         sentence += (
             f" In {other:,} of {draws:,} draws it is not a number (left out of these figures)."

@@ -59,6 +59,12 @@ def _mean_sd(values: np.ndarray, constant: bool) -> tuple[float | None, float | 
     with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 overflow
         mean = float(values[0]) if constant else float(np.mean(values))
         sd = 0.0 if constant else float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+        if not (math.isfinite(mean) and math.isfinite(sd)):
+            # a sum can overflow where the mean does not: sum the values scaled down
+            scale = float(np.max(np.abs(values)))
+            scaled = values / scale
+            mean = float(np.mean(scaled)) * scale
+            sd = float(np.std(scaled, ddof=1)) * scale if len(values) > 1 else 0.0
     return _overflow(mean, sd)
 
 

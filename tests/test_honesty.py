@@ -93,3 +93,16 @@ def test_few_draws_are_said_on_the_command_line_and_in_the_report(invoke, tmp_pa
     assert invoke("report", PRIORS / "gpt3-training.toml", "--draws", "10", "--out", out,
                   "-q").exit_code == 0  # fmt: skip
     assert "from only 10 draws" in out.read_text()
+
+
+def test_minus_infinity_is_not_called_not_a_number_in_a_report(priors_file, invoke, tmp_path):
+    text = (
+        '[scenario]\nname = "minus"\nmodels = []\nreport = ["z"]\n[assumptions]\n'
+        'u = { uniform = [0, 1] }\n[derived]\nz = "where(u > 0.75, -1 / (u - u), u)"\n'
+    )
+    out = tmp_path / "minus.md"
+    result = invoke("report", priors_file(text), "--draws", "20000", "--out", out, "-q")
+    assert result.exit_code == 0, result.stderr
+    body = out.read_text()
+    assert "of scenarios it is minus infinity" in body
+    assert "not a number" not in body
