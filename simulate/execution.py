@@ -11,6 +11,7 @@ the caller merges the results exactly as it would local ones, so the numbers are
 from __future__ import annotations
 
 import collections
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -80,14 +81,44 @@ def dask_client(scheduler: str, workers: int | None = None) -> Iterator[Any]:
         raise SchedulerError(
             f"expected 'local' or a scheduler address such as tcp://host:8786, got {scheduler!r}"
         )
-    try:
-        client = distributed.Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    client = _connect(distributed, scheduler)
     try:
         yield client
     finally:
         client.close()
+
+
+HANDSHAKE_SECONDS = 15.0
+
+
+def _connect(distributed: Any, scheduler: str) -> Any:
+    """A client of the scheduler at ``scheduler``, or a SchedulerError within
+    HANDSHAKE_SECONDS: a listener that accepts and never answers (an HTTP server, a silent
+    port) would otherwise hold the handshake forever, whatever Client's own timeout says."""
+    outcome: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            outcome["client"] = distributed.Client(scheduler, timeout=f"{HANDSHAKE_SECONDS:g}s")
+        except BaseException as exc:  # reported to the caller, whatever it is
+            outcome["error"] = exc
+
+    # a daemon thread: one stuck in a dead handshake must not keep the process alive
+    thread = threading.Thread(target=attempt, name="dask-handshake", daemon=True)
+    thread.start()
+    thread.join(HANDSHAKE_SECONDS + 1.0)
+    if thread.is_alive():
+        raise SchedulerError(
+            f"no Dask scheduler answered at {scheduler} within {HANDSHAKE_SECONDS:g} s "
+            "(something listens there, but it does not speak Dask's protocol)"
+        )
+    if "error" in outcome:
+        exc = outcome["error"]
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise exc
+        said = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise SchedulerError(f"cannot use a Dask scheduler at {scheduler}: {said}")
+    return outcome["client"]
 
 
 def _on_dask(
