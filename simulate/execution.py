@@ -11,6 +11,7 @@ the caller merges the results exactly as it would local ones, so the numbers are
 from __future__ import annotations
 
 import collections
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -88,7 +89,8 @@ def dask_client(scheduler: str, workers: int | None = None) -> Iterator[Any]:
         client.close()
 
 
-HANDSHAKE_SECONDS = 15.0
+# how long a scheduler has to answer; SIMULATE_DASK_HANDSHAKE_S overrides it (slow links, tests)
+HANDSHAKE_SECONDS = float(os.environ.get("SIMULATE_DASK_HANDSHAKE_S", "15") or 15)
 
 
 def _connect(distributed: Any, scheduler: str) -> Any:

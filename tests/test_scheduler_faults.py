@@ -4,21 +4,18 @@ within the handshake's time: a silent listener, an HTTP server, malformed addres
 from __future__ import annotations
 
 import http.server
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
-from simulate import execution
 from tests.conftest import PRIORS
 
 pytest.importorskip("distributed")
-
-
-@pytest.fixture
-def quick_handshake(monkeypatch):
-    monkeypatch.setattr(execution, "HANDSHAKE_SECONDS", 2.0)
 
 
 @pytest.fixture
@@ -64,27 +61,35 @@ def http_server():
     server.server_close()
 
 
-def _run(invoke, address: str):
+SIMULATE = [sys.executable, "-c", "from simulate.cli import main; main()"]
+
+
+def _run(address: str) -> tuple[subprocess.CompletedProcess, float]:
+    """The command as a user runs it, in its own process: it must also exit, not only print."""
     started = time.monotonic()
-    result = invoke(
-        "run", PRIORS / "gpt3-training.toml", "--draws", "1e5", "--scheduler", address, "-q"
-    )
+    result = subprocess.run(
+        [*SIMULATE, "run", str(PRIORS / "gpt3-training.toml"), "--draws", "1e5",
+         "--scheduler", address, "-q"],
+        capture_output=True, text=True, timeout=90,
+        env={**os.environ, "SIMULATE_DASK_HANDSHAKE_S": "2"},
+    )  # fmt: skip
     return result, time.monotonic() - started
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("listener", ["silent_listener", "http_server"])
-def test_a_listener_that_is_not_dask_is_refused_in_time(request, invoke, quick_handshake, listener):
+def test_a_listener_that_is_not_dask_is_refused_in_time(request, listener):
     address = request.getfixturevalue(listener)
-    result, seconds = _run(invoke, address)
-    assert result.exit_code == 2, result.stderr
+    result, seconds = _run(address)
+    assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: --scheduler:"), result.stderr
     assert "Traceback" not in result.stderr
-    assert seconds < 30
+    assert seconds < 60
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("address", ["tcp://", "inproc://x", "tcp://127.0.0.1:1"])
-def test_a_malformed_or_closed_address_is_exit_2(invoke, quick_handshake, address):
-    result, _ = _run(invoke, address)
-    assert result.exit_code == 2, result.stderr
+def test_a_malformed_or_closed_address_is_exit_2(address):
+    result, _ = _run(address)
+    assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: --scheduler:"), result.stderr
