@@ -404,6 +404,7 @@ def run(
                 writer = netcdf.DrawWriter(
                     out, scenario, draws, seed, method, engine.fixed_values(scenario)
                 )
+                stack.callback(writer.discard)  # first in, so it runs last, whatever happens
                 opened = _writing(out, lambda: stack.enter_context(writer))
 
                 def sink(start: int, arrays: Any) -> None:

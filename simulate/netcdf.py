@@ -128,12 +128,20 @@ class DrawWriter:
                 os.close(handle)
             self._create()
         except BaseException:  # an interrupt while the file is laid out leaves nothing behind
-            if self._file is not None:
-                self._file.close()
-            if self._temporary:
-                Path(self._temporary).unlink(missing_ok=True)
+            try:
+                if self._file is not None:
+                    self._file.close()  # may fail on a half-made file: the unlink still runs
+            finally:
+                self.discard()
             raise
         return self
+
+    def discard(self) -> None:
+        """Remove the temporary file if it is still there (a no-op once it was moved into
+        place): registered before entering, so a signal between entering and registering the
+        exit cannot leave it behind."""
+        if self._temporary:
+            Path(self._temporary).unlink(missing_ok=True)
 
     def _create(self) -> None:
         import h5netcdf

@@ -118,7 +118,8 @@ def write_report(
         raise
     finally:
         if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+            with interrupts.deferred():  # a signal now must not leave half a folder behind
+                shutil.rmtree(staging, ignore_errors=True)
     return Report(out, tuple(drawn))
 
 

@@ -506,4 +506,5 @@ def write_together(writers: Sequence[tuple[Path, Callable[[Path], None]]]) -> No
             raise
     finally:
         if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+            with interrupts.deferred():  # a signal now must not leave half a folder behind
+                shutil.rmtree(staging, ignore_errors=True)
