@@ -9,21 +9,26 @@ Then every assumption with its source, and how to reproduce the numbers.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from simulate import __version__, figures, interrupts, sensitivity
+from simulate import __version__, figures, sensitivity
 from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
 from simulate.humanize import humanize, is_share, unit_label
-from simulate.results import FEW_DRAWS, RELATIVE_ERROR, Threshold, summarize, write_text
+from simulate.results import (
+    FEW_DRAWS,
+    RELATIVE_ERROR,
+    Threshold,
+    summarize,
+    write_text,
+    write_together,
+)
 from simulate.spec import Scenario
 from simulate.summary import QuantityError, QuantitySummary, Summary, TornadoRow
 from simulate.thresholds import threshold_factor
@@ -75,51 +80,36 @@ def write_report(
     stage("figures")
 
     kinds = {name: kind_of(result.outputs[name], scenario.unit(name)) for name in keys}
-    drawn: list[Path] = []
-    out.parent.mkdir(parents=True, exist_ok=True)
     # figures and Markdown are drawn in a folder of their own beside ``out`` and moved into
-    # place together at the end: an interrupted report leaves nothing behind
-    staging: Path | None = None
-    moved: list[Path] = []
-    try:
-        with interrupts.deferred():  # a signal now is raised once the folder's name is known
-            staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent))
-        for name in keys:
-            unit = scenario.unit(name)
-            if kinds[name] != CONTINUOUS:  # a constant or a 0/1 flag: a sentence says it all
-                continue
-            tornado_path = out.with_name(f"{out.stem}-{name}-tornado.png")
-            distribution_path = out.with_name(f"{out.stem}-{name}-distribution.png")
-            rows = [r for r in swings[name] if r.swing > 0][:10][::-1]  # largest on top
-            if rows:
-                figures.tornado(
-                    rows, float(base[name]), name, unit, _tornado_labels(rows, name, scenario),
-                    staging / tornado_path.name,
-                )  # fmt: skip
-                drawn.append(tornado_path)
-            figures.distribution(
-                result.outputs[name], summary.outputs[name], name, unit,
+    # place together at the end (the Markdown last: it points to the figures)
+    writers: list[tuple[Path, Callable[[Path], None]]] = []
+    for name in keys:
+        unit = scenario.unit(name)
+        if kinds[name] != CONTINUOUS:  # a constant or a 0/1 flag: a sentence says it all
+            continue
+        tornado_path = out.with_name(f"{out.stem}-{name}-tornado.png")
+        distribution_path = out.with_name(f"{out.stem}-{name}-distribution.png")
+        rows = [r for r in swings[name] if r.swing > 0][:10][::-1]  # largest on top
+        if rows:
+            labels = _tornado_labels(rows, name, scenario)
+            writers.append((
+                tornado_path,
+                partial(figures.tornado, rows, float(base[name]), name, unit, labels),
+            ))  # fmt: skip
+        writers.append((
+            distribution_path,
+            partial(
+                figures.distribution, result.outputs[name], summary.outputs[name], name, unit,
                 _markers(scenario, name, summary, base, result.outputs[name]),
-                staging / distribution_path.name,
-            )  # fmt: skip
-            drawn.append(distribution_path)
-        markdown = _markdown(
-            scenario, keys, summary, base, drivers, method_note, drawn, out, draws, seed, command,
-            kinds, result,
-        )  # fmt: skip
-        write_text(markdown, staging / out.name)
-        interrupts.check()
-        for path in (*drawn, out):  # the Markdown last: it is what points to the figures
-            os.replace(staging / path.name, path)
-            moved.append(path)
-    except BaseException:
-        for path in moved:
-            path.unlink(missing_ok=True)
-        raise
-    finally:
-        if staging is not None:
-            with interrupts.deferred():  # a signal now must not leave half a folder behind
-                shutil.rmtree(staging, ignore_errors=True)
+            ),
+        ))  # fmt: skip
+    drawn = [path for path, _ in writers]
+    markdown = _markdown(
+        scenario, keys, summary, base, drivers, method_note, drawn, out, draws, seed, command,
+        kinds, result,
+    )  # fmt: skip
+    writers.append((out, partial(write_text, markdown)))
+    write_together(writers, prefix=f".{out.stem}.")
     return Report(out, tuple(drawn))
 
 

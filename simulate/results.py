@@ -478,7 +478,9 @@ def write_text(text: str, path: str | Path) -> Path:
     )
 
 
-def write_together(writers: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
+def write_together(
+    writers: Sequence[tuple[Path, Callable[[Path], None]]], prefix: str = ".staging."
+) -> None:
     """Write several files that belong together (a table and its chart): each writer fills a
     temporary path in a staging folder beside its target, and the files move into place only
     once all are written. An interruption before the moves leaves the old set untouched; a
@@ -492,7 +494,7 @@ def write_together(writers: Sequence[tuple[Path, Callable[[Path], None]]]) -> No
     moved: list[Path] = []
     try:
         with interrupts.deferred():  # a signal now is raised once the folder's name is known
-            staging = Path(tempfile.mkdtemp(prefix=".staging.", suffix=".tmp", dir=folder))
+            staging = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=folder))
         for target, write in writers:
             write(staging / target.name)
         interrupts.check()
