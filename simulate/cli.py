@@ -830,23 +830,42 @@ def check(file: str, output_format: str) -> None:
         _emit(formatting.scenario_table(scenario))
 
 
+def _table_options(folder: str, folder_help: str, draws: str, draws_help: str, out: str) -> Any:
+    """The options of a command that runs many scenarios into one table and its chart."""
+
+    def decorate(function: Any) -> Any:
+        for option in reversed((
+            click.option("--priors", "folder", type=click.Path(file_okay=False),
+                         default=folder, show_default=True, help=folder_help),
+            draws_option(draws, draws_help),
+            seed_option(),
+            click.option("--out", default=out, show_default=True,
+                         help="The Markdown table to write; the chart goes beside it as NAME.png."),
+        )):  # fmt: skip
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def _table_command(name: str, folder: str, draws: int, seed: int, out: str) -> str:
+    """Check a table command's --out, and the command line that reproduces it."""
+    import shlex
+
+    if Path(out).suffix.lower() != ".md":
+        raise PriorsError(None, "--out", f"expected a path ending in .md, got {out!r}")
+    _check_out(out, str(Path(out).with_suffix(".png")))
+    return shlex.join(
+        ["simulate", name, "--priors", folder, "--draws", str(draws), "--seed", str(seed),
+         "--out", out]
+    )  # fmt: skip
+
+
 @cli.command()
-@click.option(
-    "--priors",
-    "folder",
-    type=click.Path(file_okay=False),
-    default="priors/frontier",
-    show_default=True,
-    help="Folder of the frontier run scenarios.",
-)
-@draws_option("1e5", "Sampled scenarios per run.")
-@seed_option()
-@click.option(
-    "--out",
-    default="results/frontier.md",
-    show_default=True,
-    help="The Markdown table to write; the chart goes beside it as NAME.png.",
-)
+@_table_options(
+    "priors/frontier", "Folder of the frontier run scenarios.", "1e5",
+    "Sampled scenarios per run.", "results/frontier.md",
+)  # fmt: skip
 def frontier(folder: str, draws: int, seed: int, out: str) -> None:
     """Cost of every public frontier training run, rented and owned: one table and a chart.
 
@@ -859,41 +878,21 @@ def frontier(folder: str, draws: int, seed: int, out: str) -> None:
     Example:
       simulate frontier                   → results/frontier.md + results/frontier.png
     """
-    import shlex
-
     from simulate import frontier as frontier_table
 
-    if Path(out).suffix.lower() != ".md":
-        raise PriorsError(None, "--out", f"expected a path ending in .md, got {out!r}")
-    _check_out(out, str(Path(out).with_suffix(".png")))
+    command = _table_command("frontier", folder, draws, seed, out)
     missing = [r.file for r in frontier_table.RUNS if not (Path(folder) / r.file).is_file()]
     if missing:
         raise PriorsError(None, "--priors", f"{folder} lacks {', '.join(missing)}")
-    command = shlex.join(
-        ["simulate", "frontier", "--priors", folder, "--draws", str(draws), "--seed", str(seed),
-         "--out", out]
-    )  # fmt: skip
     markdown, chart = _writing(out, lambda: frontier_table.write(folder, out, draws, seed, command))
     click.echo(f"wrote {markdown} and {chart}", err=True)
 
 
 @cli.command("serving-validation")
-@click.option(
-    "--priors",
-    "folder",
-    type=click.Path(file_okay=False),
-    default="priors",
-    show_default=True,
-    help="The priors folder: data/serving-benchmarks.csv, llm/, hardware/ and serving/.",
-)
-@draws_option("4000", "Sampled scenarios per measured row.")
-@seed_option()
-@click.option(
-    "--out",
-    default="results/serving-validation.md",
-    show_default=True,
-    help="The Markdown table to write; the chart goes beside it as NAME.png.",
-)
+@_table_options(
+    "priors", "The priors folder: data/serving-benchmarks.csv, llm/, hardware/ and serving/.",
+    "4000", "Sampled scenarios per measured row.", "results/serving-validation.md",
+)  # fmt: skip
 def serving_validation(folder: str, draws: int, seed: int, out: str) -> None:
     """Check the serving model against measured throughput: one table and a chart.
 
@@ -908,19 +907,11 @@ def serving_validation(folder: str, draws: int, seed: int, out: str) -> None:
     Example:
       simulate serving-validation   → results/serving-validation.md + .png
     """
-    import shlex
-
     from simulate import serving_validation as validation
 
-    if Path(out).suffix.lower() != ".md":
-        raise PriorsError(None, "--out", f"expected a path ending in .md, got {out!r}")
-    _check_out(out, str(Path(out).with_suffix(".png")))
+    command = _table_command("serving-validation", folder, draws, seed, out)
     if not (Path(folder) / validation.MEASURED).is_file():
         raise PriorsError(None, "--priors", f"{folder} lacks {validation.MEASURED}")
-    command = shlex.join(
-        ["simulate", "serving-validation", "--priors", folder, "--draws", str(draws),
-         "--seed", str(seed), "--out", out]
-    )  # fmt: skip
     markdown, chart, rows = _writing(
         out, lambda: validation.write(folder, out, draws, seed, command)
     )
