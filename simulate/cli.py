@@ -383,6 +383,7 @@ def run(
         )
     show = not quiet and sys.stderr.isatty() and draws > chunk_size
     options = dict(chunk_size=chunk_size, workers=workers, scheduler=scheduler)
+    outside: list[str] = []
     if point:
         base = engine.run_point(scenario)
         summary = results.summarize(scenario, base, percentiles)
@@ -394,6 +395,7 @@ def run(
                 engine.run, scenario, draws, seed, method, progress=progress, **options
             )
         summary = results.summarize(scenario, kept, percentiles, parsed_thresholds, workers=workers)
+        outside = results.domain_report(scenario, kept)
         if suffix == ".nc":
             _writing(out, lambda: netcdf.write_draws(out, scenario, kept))
     else:
@@ -415,8 +417,10 @@ def run(
                 thresholds=parsed_thresholds, sink=sink, **options,
             )  # fmt: skip
         summary = results.summarize_stream(scenario, streamed, percentiles)
+        outside = results.domain_report(scenario, streamed)
     if not quiet:
         for line in [
+            *outside,
             *results.nonfinite_report(summary, scenario),
             *results.precision_report(summary),
         ]:

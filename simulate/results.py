@@ -302,6 +302,40 @@ def nonfinite_report(summary: Summary, scenario: Scenario | None = None) -> list
     return lines
 
 
+def domain_report(scenario: Scenario, run: Draws | Streamed) -> list[str]:
+    """Warnings where sampled draws of a computed model input (a [derived] quantity or another
+    model's output) fall outside the input's domain: counted exactly when the draws are kept,
+    by the extremes when they streamed. The base case was checked when the file was loaded."""
+    from simulate.models.base import DOMAINS
+
+    lines = []
+    for model in scenario.models:
+        for port in (*model.inputs, *model.optional):
+            name = port.name
+            if not port.domain or name in scenario.assumptions or name not in scenario.outputs:
+                continue
+            domain = DOMAINS[port.domain]
+            factor = scenario.input_factors.get(name, 1.0)
+            if isinstance(run, Draws):
+                values = np.asarray(run.outputs[name], dtype=float) * factor
+                values = values[~np.isnan(values)]
+                low = values >= domain.low if not domain.low_open else values > domain.low
+                outside = int(values.size - np.count_nonzero(low & (values <= domain.high)))
+                said = f"{outside:,} of {run.draws:,} draws ({100 * outside / run.draws:.3g} %)"
+            else:
+                sketch = run.sketches[name]
+                ends = [sketch.minimum * factor, sketch.maximum * factor] if sketch.count else []
+                outside = sum(not domain.holds(v) for v in ends)
+                said = "some draws (the extremes of a streamed run; counts need kept draws)"
+            if outside:
+                lines.append(
+                    f"warning: model '{model.name}' reads {name} ({port.description}), which "
+                    f"must be {domain.words}, but {said} are outside: what is computed from "
+                    "them means nothing; check what it is computed from"
+                )
+    return lines
+
+
 FEW_DRAWS = 1000
 RELATIVE_ERROR = 0.01
 

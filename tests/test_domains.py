@@ -3,6 +3,7 @@ more, a share, at least 1), checked against what a file or --set declares."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import simulate
@@ -102,3 +103,23 @@ def test_a_name_set_twice_is_refused(invoke):
     )
     assert result.exit_code == 2
     assert "training_mfu set more than once" in result.stderr
+
+
+@pytest.mark.parametrize("statistics", ["exact", "streamed"])
+def test_sampled_draws_of_a_derived_input_outside_its_domain_are_counted(invoke, statistics):
+    # a margin above 100 % makes the provider's cost per token negative in those draws
+    setting = "gross_margin=uniform:[0.5,1.2]"
+    result = invoke("run", SEARCH, "-n", "20000", "--statistics", statistics, "--set", setting,
+                    "--format", "json")  # fmt: skip
+    assert result.exit_code == 0
+    assert "model 'query' reads cost_per_1k_tokens_usd" in result.stderr
+    if statistics == "exact":
+        scenario = simulate.load(SEARCH, {"gross_margin": "uniform:[0.5,1.2]"})
+        draws = simulate.run(scenario, 20000, seed=42)
+        outside = int(np.count_nonzero(draws.outputs["cost_per_1k_tokens_usd"] < 0))
+        assert 0.2 * 20000 < outside < 0.35 * 20000  # P(margin > 1) = 0.2 / 0.7 ≈ 29 %
+        assert f"{outside:,} of 20,000 draws" in result.stderr
+    else:
+        assert "some draws" in result.stderr
+    fine = invoke("run", SEARCH, "-n", "20000", "--statistics", statistics, "--format", "json")
+    assert "reads cost_per_1k_tokens_usd" not in fine.stderr
