@@ -9,6 +9,7 @@ Then every assumption with its source, and how to reproduce the numbers.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -110,7 +111,19 @@ def write_report(
     )  # fmt: skip
     writers.append((out, partial(write_text, markdown)))
     write_together(writers, prefix=f".{out.stem}.")
+    _remove_stale_figures(out, drawn)
     return Report(out, tuple(drawn))
+
+
+def _remove_stale_figures(out: Path, drawn: Sequence[Path]) -> None:
+    """Figures an earlier report at ``out`` drew that this one does not (an output no longer
+    reported, or now constant): left in place they would look current. Only names of this
+    report's own pattern (<stem>-<quantity>-tornado|distribution.png) are touched."""
+    pattern = re.compile(rf"^{re.escape(out.stem)}-[a-z][a-z0-9_]*-(tornado|distribution)\.png$")
+    keep = {path.name for path in drawn}
+    for path in out.parent.glob(f"{out.stem}-*.png"):
+        if pattern.match(path.name) and path.name not in keep:
+            path.unlink(missing_ok=True)
 
 
 CONSTANT, INDICATOR, CONTINUOUS = "constant", "indicator", "continuous"

@@ -106,3 +106,24 @@ def test_minus_infinity_is_not_called_not_a_number_in_a_report(priors_file, invo
     body = out.read_text()
     assert "of scenarios it is minus infinity" in body
     assert "not a number" not in body
+
+
+def test_a_report_removes_figures_of_its_own_it_no_longer_draws(invoke, tmp_path):
+    from tests.conftest import PRIORS
+
+    out = tmp_path / "search.md"
+    path = PRIORS / "search-two-stage.toml"
+    assert invoke("report", path, "--draws", "2000", "--out", out, "-q").exit_code == 0
+    both = sorted(p.name for p in tmp_path.glob("search-*.png"))
+    assert any("query_cost_share_of_revenue" in name for name in both)
+    mine = tmp_path / "search-notes.png"  # not of the report's naming: never touched
+    mine.write_bytes(b"x")
+    args = ("report", path, "--draws", "2000", "--out", out, "-q", "--set", "gross_margin=0.75")
+    # the same report again, its key outputs unchanged: every figure is redrawn, none removed
+    assert invoke(*args).exit_code == 0
+    assert sorted(p.name for p in tmp_path.glob("search-*-*.png")) == both
+    # a report that no longer draws one output's figures removes them
+    stale = tmp_path / "search-old_output-tornado.png"
+    stale.write_bytes(b"x")
+    assert invoke(*args).exit_code == 0
+    assert not stale.exists() and mine.exists()
