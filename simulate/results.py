@@ -523,6 +523,7 @@ def write_together(
     if not writers:
         return
     folder = writers[0][0].parent
+    made = [parent for parent in (folder, *folder.parents) if not parent.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     staging: Path | None = None
     moved: list[Path] = []
@@ -544,3 +545,9 @@ def write_together(
         if staging is not None:
             with interrupts.deferred():  # a signal now must not leave half a folder behind
                 shutil.rmtree(staging, ignore_errors=True)
+        if not moved or len(moved) < len(writers):
+            for parent in made:  # folders made for a set that never arrived: no empty shells
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break

@@ -127,3 +127,18 @@ def test_a_report_removes_figures_of_its_own_it_no_longer_draws(invoke, tmp_path
     stale.write_bytes(b"x")
     assert invoke(*args).exit_code == 0
     assert not stale.exists() and mine.exists()
+
+
+def test_a_set_of_files_that_fails_leaves_no_empty_folder(tmp_path):
+    from simulate.results import write_together
+
+    target = tmp_path / "new" / "deeper" / "report.md"
+
+    def fail(path):
+        raise ValueError("a figure that cannot be drawn")
+
+    with pytest.raises(ValueError):
+        write_together([(target.with_suffix(".png"), fail), (target, fail)])
+    assert list(tmp_path.iterdir()) == []
+    write_together([(target, lambda path: path.write_text("done"))])
+    assert target.read_text() == "done"
