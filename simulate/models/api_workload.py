@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Set
-
 import numpy as np
 
-from simulate.models.base import Model, Port
+from simulate.models.base import Model, Port, alternatives
+
+# at an API's list prices, or at a serving cost (the serving model's outputs)
+PRICES = (
+    ("input_price_per_1k_tokens_usd", "output_price_per_1k_tokens_usd"),
+    ("cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"),
+)
 
 
 def api_workload(
@@ -78,26 +82,11 @@ MODEL = Model(
             domain="nonnegative",
         ),
     ),
-    needs_one_of=(
-        ("input_price_per_1k_tokens_usd", "output_price_per_1k_tokens_usd"),
-        ("cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"),
-    ),
-    inconsistency=lambda given: _priced_twice(given),
+    needs_one_of=PRICES,
+    inconsistency=alternatives(PRICES, "priced"),
     outputs=(
         Port("request_cost_usd", "USD", "cost of one request"),
         Port("annual_cost_usd", "USD/year", "cost of a year of requests"),
     ),
     source="seed analysis; provider price lists",
 )
-
-
-def _priced_twice(given: Set[str]) -> tuple[str, str] | None:
-    api = {"input_price_per_1k_tokens_usd", "output_price_per_1k_tokens_usd"}
-    own = {"cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"}
-    if given & api and given & own:
-        return sorted(given & own)[0], (
-            "is priced twice: at API prices (input_price_per_1k_tokens_usd, "
-            "output_price_per_1k_tokens_usd) or at a serving cost (cost_per_1m_input_tokens_usd, "
-            "cost_per_1m_output_tokens_usd), not both"
-        )
-    return None

@@ -95,3 +95,19 @@ class Model:
             names = self.produces(frozenset(available if given is None else given))
             return [p for p in self.outputs if p.name in names]
         return [p for p in self.outputs if all(name in available for name in p.required)]
+
+
+def alternatives(
+    groups: tuple[tuple[str, ...], ...], what: str
+) -> Callable[[frozenset[str]], tuple[str, str] | None]:
+    """An ``inconsistency`` rule for a model whose ``needs_one_of`` groups are alternatives:
+    names from two of them are one fact given twice (a price per token and a serving cost)."""
+
+    def inconsistency(given: frozenset[str]) -> tuple[str, str] | None:
+        found = [group for group in groups if given & set(group)]
+        if len(found) < 2:
+            return None
+        ways = "; or ".join(", ".join(group) for group in groups)
+        return sorted(given & set(found[0]))[0], f"is {what} twice: give one of {ways}"
+
+    return inconsistency

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Set
-
 import numpy as np
 
-from simulate.models.base import Model, Port
+from simulate.models.base import Model, Port, alternatives
+
+# one price per token (the seed's), or input and output priced apart (e.g. from serving)
+PRICES = (
+    ("cost_per_1k_tokens_usd",),
+    ("cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"),
+)
 
 
 def query(
@@ -97,11 +101,8 @@ MODEL = Model(
             "revenue_per_query_usd", "USD", "revenue earned per search query", domain="nonnegative"
         ),
     ),
-    needs_one_of=(
-        ("cost_per_1k_tokens_usd",),
-        ("cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"),
-    ),
-    inconsistency=lambda given: _priced_twice(given),
+    needs_one_of=PRICES,
+    inconsistency=alternatives(PRICES, "priced"),
     outputs=(
         Port("tokens_per_query", "token", "tokens processed per query"),
         Port("query_cost_usd", "USD", "cost of one query"),
@@ -114,13 +115,3 @@ MODEL = Model(
     ),
     source="seed analysis (token accounting of LLM search)",
 )
-
-
-def _priced_twice(given: Set[str]) -> tuple[str, str] | None:
-    split = {"cost_per_1m_input_tokens_usd", "cost_per_1m_output_tokens_usd"}
-    if "cost_per_1k_tokens_usd" in given and given & split:
-        return "cost_per_1k_tokens_usd", (
-            "is priced twice: cost_per_1k_tokens_usd, or cost_per_1m_input_tokens_usd and "
-            "cost_per_1m_output_tokens_usd (e.g. from the serving model), not both"
-        )
-    return None
