@@ -8,8 +8,10 @@ that ``simulate --help`` answers at once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
+import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -194,7 +196,26 @@ def _writing(out: str, write: Any, option: str = "--out") -> Any:
     try:
         return write()
     except OSError as exc:
-        raise PriorsError(None, option, f"cannot write {out}: {exc.strerror or exc}") from None
+        said = f"cannot write {out}: {exc.strerror or exc}"
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            said += f" ({_free_space(out)}; nothing was changed)"
+        raise PriorsError(None, option, said) from None
+
+
+def _free_space(out: str) -> str:
+    folder = Path(out).resolve().parent
+    while not folder.exists():
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    return f"{free / 2**20:,.0f} MiB free in {folder}"
+
+
+def _finish(out: str, write: Any, option: str = "--out") -> Any:
+    """The command's last act: write ``out`` (as :func:`_writing` does). Once the file is in
+    place the run has succeeded: a signal that arrives during the move or after it does not
+    turn it into a failure (see :func:`simulate.interrupts.place`)."""
+    interrupts.finishing.add(Path(out).resolve())
+    return _writing(out, write, option)
 
 
 def _thresholds(scenario: Any, from_options: list[Any]) -> list[Any]:
@@ -383,21 +404,39 @@ def run(
         )
     show = not quiet and sys.stderr.isatty() and draws > chunk_size
     options = dict(chunk_size=chunk_size, workers=workers, scheduler=scheduler)
-    outside: list[str] = []
+    rendered = {
+        "table": formatting.summary_table,
+        "json": formatting.to_json,
+        "csv": formatting.summary_csv,
+        "markdown": formatting.summary_markdown,
+    }
+
+    def say(summary: Any, outside: list[str]) -> None:
+        if not quiet:
+            for line in [
+                *outside,
+                *results.nonfinite_report(summary, scenario),
+                *results.precision_report(summary),
+            ]:
+                click.echo(line, err=True)
+        _emit(rendered[output_format](summary))
+
+    # Moving --out into place is the run's last act: once it is there, the run has succeeded.
     if point:
         base = engine.run_point(scenario)
         summary = results.summarize(scenario, base, percentiles)
+        say(summary, [])
         if suffix == ".nc":  # the base case as one draw, in the same layout
-            _writing(out, lambda: netcdf.write_draws(out, scenario, base))
+            _finish(out, lambda: netcdf.write_draws(out, scenario, base))
     elif keep:
         with _progress(show, draws) as progress:
             kept = _scheduled(
                 engine.run, scenario, draws, seed, method, progress=progress, **options
             )
         summary = results.summarize(scenario, kept, percentiles, parsed_thresholds, workers=workers)
-        outside = results.domain_report(scenario, kept)
+        say(summary, results.domain_report(scenario, kept))
         if suffix == ".nc":
-            _writing(out, lambda: netcdf.write_draws(out, scenario, kept))
+            _finish(out, lambda: netcdf.write_draws(out, scenario, kept))
     else:
         with contextlib.ExitStack() as stack:
             progress = stack.enter_context(_progress(show, draws))
@@ -416,25 +455,13 @@ def run(
                 engine.stream, scenario, draws, seed, method, progress=progress,
                 thresholds=parsed_thresholds, sink=sink, **options,
             )  # fmt: skip
-        summary = results.summarize_stream(scenario, streamed, percentiles)
-        outside = results.domain_report(scenario, streamed)
-    if not quiet:
-        for line in [
-            *outside,
-            *results.nonfinite_report(summary, scenario),
-            *results.precision_report(summary),
-        ]:
-            click.echo(line, err=True)
-    rendered = {
-        "table": formatting.summary_table,
-        "json": formatting.to_json,
-        "csv": formatting.summary_csv,
-        "markdown": formatting.summary_markdown,
-    }
-    _emit(rendered[output_format](summary))
+            summary = results.summarize_stream(scenario, streamed, percentiles)
+            say(summary, results.domain_report(scenario, streamed))
+            if suffix == ".nc":
+                _finish(out, stack.close)  # the writer's exit moves the file into place
     if suffix in (".json", ".csv"):
         text = rendered[suffix[1:]](summary)
-        _writing(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
+        _finish(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
     if out and not quiet:
         click.echo(f"wrote {out}", err=True)
 
@@ -718,7 +745,7 @@ def sensitivity(
     _emit(rendered[output_format](result))
     if suffix:
         text = rendered[suffix[1:]](result)
-        _writing(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
+        _finish(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
 
 
 @cli.command()
@@ -804,7 +831,7 @@ def report(
         command += ["--set", text]
     command += ["--sobol-samples", str(sobol_samples), "--out", target]
     with _stages(not quiet and sys.stderr.isatty(), ("sampling", "sensitivity", "figures")) as step:
-        written = _writing(
+        written = _finish(
             target,
             lambda: reporting.write_report(
                 scenario, target, draws, seed, parsed, sobol_samples, shlex.join(command), step
@@ -888,7 +915,7 @@ def frontier(folder: str, draws: int, seed: int, out: str) -> None:
     missing = [r.file for r in frontier_table.RUNS if not (Path(folder) / r.file).is_file()]
     if missing:
         raise PriorsError(None, "--priors", f"{folder} lacks {', '.join(missing)}")
-    markdown, chart = _writing(out, lambda: frontier_table.write(folder, out, draws, seed, command))
+    markdown, chart = _finish(out, lambda: frontier_table.write(folder, out, draws, seed, command))
     click.echo(f"wrote {markdown} and {chart}", err=True)
 
 
@@ -916,7 +943,7 @@ def serving_validation(folder: str, draws: int, seed: int, out: str) -> None:
     command = _table_command("serving-validation", folder, draws, seed, out)
     if not (Path(folder) / validation.MEASURED).is_file():
         raise PriorsError(None, "--priors", f"{folder} lacks {validation.MEASURED}")
-    markdown, chart, rows = _writing(
+    markdown, chart, rows = _finish(
         out, lambda: validation.write(folder, out, draws, seed, command)
     )
     click.echo(validation.headline(rows))
@@ -964,7 +991,7 @@ def init(name: str, model_name: str, out: str | None, force: bool) -> None:
     if target.exists() and not force:
         raise PriorsError(None, "--out", f"{target} exists; use --force to replace it")
     _check_out(str(target))
-    _writing(str(target), lambda: write_text(template.render(name, model_name), target))
+    _finish(str(target), lambda: write_text(template.render(name, model_name), target))
     click.echo(f"wrote {target}: edit its placeholders, then simulate run {target}", err=True)
 
 

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+from simulate import interrupts
+
 IN_FLIGHT_PER_WORKER = 2
 
 
@@ -44,18 +46,28 @@ def map_in_order(
         workers = default_workers()
     if workers <= 1 or len(chunks) == 1:
         for blocks in chunks:
-            yield blocks, task(scenario, sampler, blocks, *extra)
+            result = task(scenario, sampler, blocks, *extra)
+            interrupts.check()  # a signal a library swallowed stops the run within a chunk
+            yield blocks, result
         return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         pending: collections.deque = collections.deque()
         for blocks in chunks:
             pending.append((blocks, pool.submit(task, scenario, sampler, blocks, *extra)))
             if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
                 done_blocks, future = pending.popleft()
-                yield done_blocks, future.result()
+                result = future.result()
+                interrupts.check()
+                yield done_blocks, result
         while pending:
             done_blocks, future = pending.popleft()
-            yield done_blocks, future.result()
+            result = future.result()
+            interrupts.check()
+            yield done_blocks, result
+    finally:
+        # on an interrupt, chunks not started are dropped; the running ones end by themselves
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager
@@ -142,9 +154,13 @@ def _on_dask(
             pending.append((blocks, future))
             if len(pending) >= slots:
                 done_blocks, done = pending.popleft()
-                yield done_blocks, done.result()
+                result = done.result()
                 done.release()
+                interrupts.check()
+                yield done_blocks, result
         while pending:
             done_blocks, done = pending.popleft()
-            yield done_blocks, done.result()
+            result = done.result()
             done.release()
+            interrupts.check()
+            yield done_blocks, result

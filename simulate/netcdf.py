@@ -10,6 +10,7 @@ interrupted run leaves nothing behind.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -24,6 +25,8 @@ from simulate.sampling import BLOCK_SIZE
 from simulate.spec import Scenario
 
 FIXED_GROUP = "fixed"
+# HDF5's own structures beyond the draws (chunk indexes, attributes), with room to spare
+METADATA_BYTES = 8 * 2**20
 
 
 def variable_attrs(scenario: Scenario, name: str) -> dict[str, Any]:
@@ -79,12 +82,17 @@ def file_bytes(scenario: Scenario, draws: int) -> int:
     return 8 * draws * (len(scenario.sampled) + len(scenario.outputs))
 
 
+def reserved_bytes(data_bytes: int) -> int:
+    """The disk space claimed for a file of ``data_bytes`` of draws (see :func:`reserve_space`)."""
+    return data_bytes + data_bytes // 50 + METADATA_BYTES
+
+
 def short_of_space(scenario: Scenario, draws: int, path: str | Path) -> str | None:
     """Why the disk cannot hold the file (``None`` if it can), said before a run starts."""
     folder = Path(path).resolve().parent
     while not folder.exists():
         folder = folder.parent
-    needed = file_bytes(scenario, draws)
+    needed = reserved_bytes(file_bytes(scenario, draws))
     free = shutil.disk_usage(folder).free
     if needed > free:
         return (
@@ -92,6 +100,26 @@ def short_of_space(scenario: Scenario, draws: int, path: str | Path) -> str | No
             f"{folder} has {free / 2**30:,.1f} GiB free; use fewer --draws or another place"
         )
     return None
+
+
+def reserve_space(path: str | Path, data_bytes: int) -> None:
+    """Claim the disk blocks a file will need before HDF5 writes it.
+
+    HDF5 meets a full disk badly: its write errors surface in destructors, the file it then
+    closes is truncated but looks whole, and the process can crash at exit. With the blocks
+    reserved up front (the file's size grows; HDF5 trims it to what it wrote when it closes),
+    a full disk is an ``OSError`` here, before any draw is written, and a disk that fills
+    during the run (another program writing) cannot take the space this file is writing into.
+    """
+    if not hasattr(os, "posix_fallocate"):  # not on this system: HDF5 takes its chances
+        return
+    reserve = reserved_bytes(data_bytes)
+    with open(path, "r+b") as file:
+        try:
+            os.posix_fallocate(file.fileno(), 0, reserve)
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise
 
 
 class DrawWriter:
@@ -147,6 +175,7 @@ class DrawWriter:
         import h5netcdf
 
         self._file = h5netcdf.File(self._temporary, "w")
+        reserve_space(self._temporary, file_bytes(self.scenario, self.draws))
         self._file.dimensions = {"chain": 1, "draw": self.draws}
         self._file.attrs.update(self.attrs)
         self._file.attrs["fixed_inputs"] = (
@@ -169,18 +198,16 @@ class DrawWriter:
                 continue
             values = np.asarray(values, dtype=float)
             size = len(values) if values.ndim else 1
-            self._file.variables[name][0, start : start + size] = values
+            with interrupts.held():  # not raised inside HDF5's callbacks, which swallow it
+                self._file.variables[name][0, start : start + size] = values
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         try:
             if self._file is not None:
-                self._file.close()
+                with interrupts.held():
+                    self._file.close()
             if kind is None:
-                interrupts.check()
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(self._temporary, 0o666 & ~umask)
-                os.replace(self._temporary, self.path)
+                interrupts.place([(self._temporary, self.path)])
         finally:
             Path(self._temporary).unlink(missing_ok=True)
 

@@ -480,11 +480,7 @@ def _write_atomically(path: str | Path, write: Callable[[str], None]) -> Path:
             )
             os.close(handle)
         write(temporary)
-        interrupts.check()  # a signal a library callback swallowed during the write
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give a normal file's mode
-        os.replace(temporary, path)
+        interrupts.place([(temporary, path)])
     except BaseException:
         if temporary:
             Path(temporary).unlink(missing_ok=True)
@@ -526,26 +522,19 @@ def write_together(
     made = [parent for parent in (folder, *folder.parents) if not parent.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     staging: Path | None = None
-    moved: list[Path] = []
+    complete = False
     try:
         with interrupts.deferred():  # a signal now is raised once the folder's name is known
             staging = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=folder))
         for target, write in writers:
             write(staging / target.name)
-        interrupts.check()
-        try:
-            for target, _ in writers:
-                os.replace(staging / target.name, target)
-                moved.append(target)
-        except BaseException:
-            for target in moved:
-                target.unlink(missing_ok=True)
-            raise
+        interrupts.place([(staging / target.name, target) for target, _ in writers])
+        complete = True
     finally:
         if staging is not None:
             with interrupts.deferred():  # a signal now must not leave half a folder behind
                 shutil.rmtree(staging, ignore_errors=True)
-        if not moved or len(moved) < len(writers):
+        if not complete:
             for parent in made:  # folders made for a set that never arrived: no empty shells
                 try:
                     parent.rmdir()

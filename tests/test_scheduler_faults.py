@@ -61,7 +61,7 @@ def http_server():
     server.server_close()
 
 
-SIMULATE = [sys.executable, "-c", "from simulate.cli import main; main()"]
+SIMULATE = [sys.executable, "-c", "from simulate.launch import main; main()"]
 
 
 def _run(address: str) -> tuple[subprocess.CompletedProcess, float]:
