@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from simulate import __version__, interrupts
+from simulate import __version__, interrupts, temporaries
 from simulate.errors import PriorsError
 from simulate.thresholds import parse_threshold
 
@@ -189,6 +189,10 @@ def _check_out(*paths: str | None, option: str = "--out") -> None:
         reason = unwritable_reason(path)
         if reason:
             raise PriorsError(None, option, reason)
+    for path in paths:  # what runs killed outright left beside these files
+        if path is not None:
+            for line in temporaries.clear_stale(path):
+                click.echo(line, err=True)
 
 
 def _writing(out: str, write: Any, option: str = "--out") -> Any:
@@ -429,7 +433,7 @@ def run(
         if suffix == ".nc":  # the base case as one draw, in the same layout
             _finish(out, lambda: netcdf.write_draws(out, scenario, base))
     elif keep:
-        with _progress(show, draws) as progress:
+        with _progress(show, draws, quiet) as progress:
             kept = _scheduled(
                 engine.run, scenario, draws, seed, method, progress=progress, **options
             )
@@ -439,7 +443,7 @@ def run(
             _finish(out, lambda: netcdf.write_draws(out, scenario, kept))
     else:
         with contextlib.ExitStack() as stack:
-            progress = stack.enter_context(_progress(show, draws))
+            progress = stack.enter_context(_progress(show, draws, quiet))
             sink = None
             if suffix == ".nc":
                 writer = netcdf.DrawWriter(
@@ -486,13 +490,64 @@ def _stages(show: bool, names: tuple[str, ...]) -> Any:
 
 
 @contextlib.contextmanager
-def _progress(show: bool, draws: int) -> Any:
-    """A progress bar's ``update`` (or ``None`` when it is not shown)."""
+def _progress(show: bool, draws: int, quiet: bool = False) -> Any:
+    """A progress callback: the bar's ``update`` when it is shown, and a :class:`Pace` that
+    says how long a long run will take (unless ``quiet``)."""
+    pace = None if quiet else Pace(draws, lambda line: click.echo(line, err=True))
     if not show:
-        yield None
+        yield pace
         return
     with click.progressbar(length=draws, label="sampling", file=sys.stderr) as bar:
-        yield bar.update
+
+        def update(done: int) -> None:
+            bar.update(done)
+            if pace is not None:
+                pace(done)
+
+        yield update
+
+
+class Pace:
+    """Once the first chunks are done, say how long the whole run will take at that pace,
+    when that is long (``--draws 1e12`` is days): a run nobody meant to wait for is stopped
+    with Ctrl-C at once, not discovered hours later."""
+
+    LONG_SECONDS = 60.0
+
+    def __init__(self, draws: int, say: Any, clock: Any = None) -> None:
+        import time
+
+        self.draws, self.say, self.clock = draws, say, clock or time.monotonic
+        self.started = self.clock()
+        self.done = 0
+        self.said = False
+
+    def __call__(self, done: int) -> None:
+        self.done += done
+        if self.said or self.done >= self.draws:
+            return
+        elapsed = self.clock() - self.started
+        if elapsed < 1.0 and self.done < self.draws // 20:
+            return  # too early for a pace worth quoting
+        self.said = True
+        total = elapsed * self.draws / self.done
+        if total - elapsed > self.LONG_SECONDS:
+            self.say(
+                f"note: at this pace the {self.draws:,} draws take about {_duration(total)} "
+                "in all; Ctrl-C stops the run"
+            )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    return f"{seconds / (365.25 * 86400):,.1f} years"
 
 
 def _scheduled(function: Any, *args: Any, **kwargs: Any) -> Any:

@@ -14,13 +14,12 @@ import errno
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from simulate import __version__, interrupts
+from simulate import __version__, interrupts, temporaries
 from simulate.sampling import BLOCK_SIZE
 from simulate.spec import Scenario
 
@@ -150,10 +149,7 @@ class DrawWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with interrupts.deferred():  # a signal now is raised once the name is known
-                handle, self._temporary = tempfile.mkstemp(
-                    prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-                )
-                os.close(handle)
+                self._temporary = temporaries.make_file(self.path)
             self._create()
         except BaseException:  # an interrupt while the file is laid out leaves nothing behind
             try:

@@ -110,7 +110,7 @@ def write_report(
         kinds, result,
     )  # fmt: skip
     writers.append((out, partial(write_text, markdown)))
-    write_together(writers, prefix=f".{out.stem}.")
+    write_together(writers)
     _remove_stale_figures(out, drawn)
     return Report(out, tuple(drawn))
 

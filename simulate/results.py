@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from simulate import interrupts
+from simulate import interrupts, temporaries
 from simulate.engine import Draws, Streamed, default_workers
 from simulate.humanize import humanize
 from simulate.spec import Scenario
@@ -475,10 +474,7 @@ def _write_atomically(path: str | Path, write: Callable[[str], None]) -> Path:
     temporary = ""
     try:
         with interrupts.deferred():  # a signal now is raised once the name is known
-            handle, temporary = tempfile.mkstemp(
-                prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-            )
-            os.close(handle)
+            temporary = temporaries.make_file(path)
         write(temporary)
         interrupts.place([(temporary, path)])
     except BaseException:
@@ -508,14 +504,13 @@ def write_text(text: str, path: str | Path) -> Path:
     )
 
 
-def write_together(
-    writers: Sequence[tuple[Path, Callable[[Path], None]]], prefix: str = ".staging."
-) -> None:
+def write_together(writers: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
     """Write several files that belong together (a table and its chart): each writer fills a
     temporary path in a staging folder beside its target, and the files move into place only
     once all are written. An interruption before the moves leaves the old set untouched; a
     move that fails removes the new files already moved, so a new file never stands beside
-    an old one (the targets are then missing, never mismatched)."""
+    an old one (the targets are then missing, never mismatched). The staging folder is named
+    after the last target, the document the others belong to."""
     if not writers:
         return
     folder = writers[0][0].parent
@@ -525,7 +520,7 @@ def write_together(
     complete = False
     try:
         with interrupts.deferred():  # a signal now is raised once the folder's name is known
-            staging = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=folder))
+            staging = temporaries.make_folder(writers[-1][0])
         for target, write in writers:
             write(staging / target.name)
         interrupts.place([(staging / target.name, target) for target, _ in writers])

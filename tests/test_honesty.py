@@ -142,3 +142,35 @@ def test_a_set_of_files_that_fails_leaves_no_empty_folder(tmp_path):
     assert list(tmp_path.iterdir()) == []
     write_together([(target, lambda path: path.write_text("done"))])
     assert target.read_text() == "done"
+
+
+def test_a_long_run_says_how_long_once_its_pace_is_known():
+    from simulate.cli import Pace
+
+    now = [0.0]
+    said: list[str] = []
+    pace = Pace(10**12, said.append, clock=lambda: now[0])
+    now[0] = 0.5
+    pace(2**20)  # half a second in: too early to quote a pace
+    assert said == []
+    now[0] = 2.0
+    pace(2**20)  # 2 Mi draws in 2 s: 1e12 draws take 953,674 s
+    assert said == [
+        "note: at this pace the 1,000,000,000,000 draws take about 11.0 days in all; "
+        "Ctrl-C stops the run"
+    ]
+    pace(2**20)
+    assert len(said) == 1  # said once
+
+
+def test_a_short_run_says_nothing_about_its_pace():
+    from simulate.cli import Pace
+
+    now = [0.0]
+    said: list[str] = []
+    pace = Pace(10**7, said.append, clock=lambda: now[0])
+    now[0] = 1.5
+    pace(10**6)  # the whole run takes 15 s
+    now[0] = 20.0
+    pace(9 * 10**6)
+    assert said == []

@@ -162,3 +162,51 @@ def test_a_signal_inside_a_held_write_is_raised_when_the_write_returns(monkeypat
         assert reached == ["the rest of the write"]
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.slow
+def test_what_a_killed_run_left_is_removed_by_the_next_run_which_says_so(tmp_path):
+    out = tmp_path / "run.nc"
+    args = [str(PRIORS / "gpt3-training.toml"), "--draws", "4e6", "--out", str(out), "-q"]
+    process = subprocess.Popen([*SIMULATE, "run", *args], stderr=subprocess.PIPE, text=True)
+    _signal_when(process, lambda: any(tmp_path.glob(".run.nc.*.tmp")), signal.SIGKILL)
+    process.communicate(timeout=120)
+    [left] = tmp_path.glob(".run.nc.*.tmp")  # SIGKILL cannot be handled: the file stays
+    assert left.name.startswith(f".run.nc.{process.pid}-")
+    args[2] = "2e4"
+    again = subprocess.run([*SIMULATE, "run", *args], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert f"note: removed {left}" in again.stderr
+    assert f"process {process.pid} is gone" in again.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.nc"]
+
+
+def test_a_temporary_whose_writer_still_runs_is_named_not_removed(tmp_path):
+    from simulate import temporaries
+
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        finished = subprocess.Popen([sys.executable, "-c", "pass"])
+        finished.wait()
+        running = tmp_path / f".run.nc.{writer.pid}-abc123.tmp"
+        stale = tmp_path / f".run.nc.{finished.pid}-def456.tmp"
+        older = tmp_path / ".run.nc.k7j9dk1m.tmp"  # named as before the PID was in the name
+        other = tmp_path / f".other.nc.{finished.pid}-ghi789.tmp"  # another target's
+        for path in (running, stale, older, other):
+            path.write_bytes(b"x" * 2**20)
+        said = temporaries.clear_stale(tmp_path / "run.nc")
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            [running.name, older.name, other.name]
+        )
+        assert sorted(said) == sorted(
+            [
+                f"note: {older} (1 MiB) looks like a file an interrupted run left; remove it if "
+                "nothing is writing run.nc",
+                f"note: {running} is being written by process {writer.pid} (1 MiB)",
+                f"note: removed {stale}, 1 MiB left by a run that was killed "
+                f"(process {finished.pid} is gone)",
+            ]
+        )
+    finally:
+        writer.kill()
+        writer.wait()
