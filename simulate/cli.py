@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from simulate import __version__, interrupts, temporaries
+from simulate import __version__, interrupts, temporaries, voice
 from simulate.errors import PriorsError
 from simulate.thresholds import parse_threshold
 
@@ -177,6 +177,12 @@ def _check_memory(
 def _command() -> str | None:
     context = click.get_current_context(silent=True)
     return context.info_name if context else None
+
+
+def _quiet(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        voice.silence()
+    return value
 
 
 def _check_out(*paths: str | None, option: str = "--out") -> None:
@@ -352,7 +358,13 @@ def threshold_option(help: str) -> Any:
     "chunk by chunk in bounded memory, percentiles within 0.05 % of exact; auto: exact up "
     "to 4,194,304 draws.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    callback=_quiet,
+    help="No progress bar or notes on stderr; library warnings hidden.",
+)
 @set_option()
 def run(
     file: str,
@@ -731,7 +743,13 @@ class Swing(click.ParamType):
 )
 @workers_option("Threads for the Sobol design's inverse CDFs; never changes numbers.")
 @set_option()
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    callback=_quiet,
+    help="No progress bar on stderr; library warnings hidden.",
+)
 def sensitivity(
     file: str,
     output: str,
@@ -829,7 +847,13 @@ def sensitivity(
     help="Base sample size of the Sobol analysis behind 'What drives it'.",
 )
 @set_option()
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    callback=_quiet,
+    help="No progress bar or notes on stderr; library warnings hidden.",
+)
 def report(
     file: str,
     out: str | None,
@@ -1068,6 +1092,7 @@ def models(output_format: str) -> None:
 
 def main() -> None:
     interrupts.install()
+    voice.install()
     try:
         cli(prog_name="simulate")
     except interrupts.Terminated:  # outside a command (while click parses the options)

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from simulate import interrupts
+from simulate import interrupts, voice
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -75,6 +75,9 @@ def dask_client(scheduler: str, workers: int | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``scheduler`` (``"local"`` starts a LocalCluster)."""
     try:
         import distributed
+
+        if voice.installed:  # distributed configured its own handlers as it was imported
+            voice.route_logging()
     except ImportError:
         raise SchedulerError(
             "Dask is not installed; install it with  pip install 'llm-econ-simulate[dask]'"
@@ -144,23 +147,46 @@ def _on_dask(
     scheduler: str,
     extra: tuple[Any, ...],
 ) -> Iterator[tuple[range, Any]]:
+    import distributed
+
+    lost = (distributed.client.FutureCancelledError, distributed.comm.CommClosedError, OSError)
+    try:
+        yield from _submitted(task, scenario, sampler, chunks, workers, scheduler, extra)
+    except lost as exc:  # the scheduler (or its link) went away during the run
+        said = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise SchedulerError(
+            f"lost the Dask scheduler at {scheduler} during the run "
+            f"({said or type(exc).__name__}); nothing was written"
+        ) from None
+
+
+def _submitted(
+    task: Callable[..., Any],
+    scenario: Any,
+    sampler: Any,
+    chunks: Sequence[range],
+    workers: int | None,
+    scheduler: str,
+    extra: tuple[Any, ...],
+) -> Iterator[tuple[range, Any]]:
     with dask_client(scheduler, workers) as client:
         # the scenario and sampler travel once; every task refers to them
         shared = client.scatter([scenario, sampler], broadcast=True)
         slots = max(1, sum(client.nthreads().values())) * IN_FLIGHT_PER_WORKER
         pending: collections.deque = collections.deque()
+
+        def result(future: Any) -> Any:
+            value = future.result()
+            future.release()
+            interrupts.check()
+            return value
+
         for blocks in chunks:
             future = client.submit(task, *shared, blocks, *extra, pure=False)
             pending.append((blocks, future))
             if len(pending) >= slots:
                 done_blocks, done = pending.popleft()
-                result = done.result()
-                done.release()
-                interrupts.check()
-                yield done_blocks, result
+                yield done_blocks, result(done)
         while pending:
             done_blocks, done = pending.popleft()
-            result = done.result()
-            done.release()
-            interrupts.check()
-            yield done_blocks, result
+            yield done_blocks, result(done)

@@ -22,7 +22,7 @@ import numpy as np
 
 from simulate import interrupts, temporaries
 from simulate.engine import Draws, Streamed, default_workers
-from simulate.humanize import humanize
+from simulate.humanize import humanize, percent
 from simulate.spec import Scenario
 from simulate.statistics import Sketch, exact_statistics
 from simulate.summary import (
@@ -364,7 +364,7 @@ def precision_report(summary: Summary, limit: int = 6) -> list[str]:
     for name, q, error, share in loose[:limit]:
         shown = humanize(error, summary.outputs[name].unit, name)
         lines.append(
-            f"warning: {name} P{q:g} is known to ±{shown} only ({100 * share:.2g} % of it, "
+            f"warning: {name} P{q:g} is known to ±{shown} only ({percent(share)} of it, "
             "one Monte Carlo standard error): more draws would pin it"
         )
     if len(loose) > limit:

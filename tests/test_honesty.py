@@ -174,3 +174,29 @@ def test_a_short_run_says_nothing_about_its_pace():
     now[0] = 20.0
     pace(9 * 10**6)
     assert said == []
+
+
+def test_quiet_means_quiet_and_library_warnings_are_one_line_of_ours(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "overflow.toml"
+    path.write_text(
+        '[scenario]\nname = "overflow"\nmodels = ["training"]\n[assumptions]\n'
+        'params = { lognormal = [1e9, 1e300], source = "a prior wide enough to overflow" }\n'
+        'training_tokens = { fixed = 3e11, source = "x" }\n'
+        'training_mfu = { fixed = 0.4, source = "x" }\n'
+        'peak_flops_per_s = { fixed = 3.12e14, source = "x" }\n'
+        'accelerator_hour_usd = { fixed = 2.0, source = "x" }\n'
+        'n_accelerators = { fixed = 1000, source = "x" }\n'
+    )
+    command = [sys.executable, "-c", "from simulate.launch import main; main()", "run", str(path)]
+    loud = subprocess.run([*command, "--draws", "2e4"], capture_output=True, text=True)
+    quiet = subprocess.run([*command, "--draws", "2e4", "-q"], capture_output=True, text=True)
+    assert loud.returncode == quiet.returncode == 0, loud.stderr
+    assert quiet.stderr == ""
+    assert loud.stdout == quiet.stdout
+    lines = loud.stderr.splitlines()
+    assert "warning: overflow encountered in exp (RuntimeWarning)" in lines  # not numpy's two
+    assert all(line.startswith(("warning: ", "note: ")) for line in lines), loud.stderr
+    assert any(line.startswith("warning: training_cost_usd is not finite") for line in lines)

@@ -93,3 +93,61 @@ def test_a_malformed_or_closed_address_is_exit_2(address):
     result, _ = _run(address)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: --scheduler:"), result.stderr
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A real scheduler and one worker, each in its own process; yields (address, scheduler)."""
+    scheduler_file = tmp_path / "scheduler.json"
+    log = open(tmp_path / "scheduler.log", "w")
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+        stdout=log, stderr=log,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not scheduler_file.exists() or not scheduler_file.read_text().strip():
+        assert scheduler.poll() is None and time.monotonic() < deadline, "no scheduler"
+        time.sleep(0.05)
+    import json
+
+    address = json.loads(scheduler_file.read_text())["address"]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+         "--no-dashboard"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield address, scheduler, tmp_path / "scheduler.log"
+    finally:
+        for process in (worker, scheduler):
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quiet", [True, False])
+def test_a_scheduler_that_dies_mid_run_is_exit_2_in_one_line_of_ours(dask_cluster, quiet):
+    address, scheduler, log = dask_cluster
+    args = [str(PRIORS / "gpt3-training.toml"), "--draws", "1e9", "--scheduler", address]
+    process = subprocess.Popen(
+        [*SIMULATE, "run", *args, *(["-q"] if quiet else [])],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"},
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while "Receive client connection" not in log.read_text():  # the run is under way
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.05)
+    time.sleep(0.5)  # tasks in flight (when exactly does not matter: any moment must do)
+    scheduler.kill()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: --scheduler: lost the Dask scheduler at {address}"), stderr
+    if quiet:  # quiet means quiet: the error, and nothing of distributed's own logging
+        assert stderr.strip().splitlines() == [last]
+    else:
+        assert all(line.startswith(("dask: ", "note: ", "error: ")) for line in stderr.splitlines())
