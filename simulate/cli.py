@@ -156,11 +156,13 @@ def _check_memory(
     rows: int = 0,
     option: str = "--draws",
     streamed: bool = False,
+    **run: Any,
 ) -> None:
-    """Refuse, before sampling, a run that cannot fit in the memory this machine has free."""
+    """Refuse, before sampling, a run that cannot fit in the memory this machine has free.
+    ``run`` holds the options that change it: chunk_size, workers, sink."""
     from simulate import engine
 
-    needed = sum(engine.bytes_needed(s, draws, method, rows, streamed) for s in scenarios)
+    needed = sum(engine.bytes_needed(s, draws, method, rows, streamed, **run) for s in scenarios)
     what = f"a Sobol design of {rows:,} evaluations" if rows else f"{draws:,} draws"
     available = engine.bytes_available()
     if available is not None and needed > 0.8 * available:
@@ -409,7 +411,10 @@ def run(
     _validate_names(scenario, parsed_thresholds)
     keep = point or results.keeps_every_draw(scenario, draws, statistics)
     if not point:
-        _check_memory([scenario], draws, method, streamed=not keep)
+        _check_memory(
+            [scenario], draws, method, streamed=not keep, chunk_size=chunk_size,
+            workers=None if scheduler else workers, sink=suffix == ".nc",
+        )  # fmt: skip
         if suffix == ".nc":
             _check_disk(scenario, draws, out)
     if method == "sobol" and not point and draws & (draws - 1) and not quiet:

@@ -10,6 +10,7 @@ few chunks, whatever the draws; :mod:`simulate.statistics`).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import numpy as np
 from simulate import execution
 from simulate.sampling import BLOCK_SIZE, Sampler, block_count
 from simulate.spec import Scenario
-from simulate.statistics import Sketch
+from simulate.statistics import BUCKET_BITS, Sketch
 from simulate.thresholds import COMPARE, Threshold, threshold_factor
 
 DEFAULT_CHUNK_SIZE = 2**20
@@ -321,23 +322,69 @@ def achieved_correlations(
 
 
 def bytes_needed(
-    scenario: Scenario, draws: int, method: str = "mc", rows: int = 0, streamed: bool = False
+    scenario: Scenario,
+    draws: int,
+    method: str = "mc",
+    rows: int = 0,
+    streamed: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    workers: int | None = None,
+    sink: bool = False,
 ) -> int:
-    """Memory a run of ``draws`` needs, estimated before anything is allocated.
+    """Memory a run of ``draws`` adds to this process, estimated before anything is allocated.
 
-    A kept run holds every sampled assumption and every output as ``draws`` float64 values,
-    and the summary sorts one copy per worker; a streamed run holds a few chunks in flight and
-    a histogram per quantity, whatever ``draws`` is. A chunk of temporaries comes on top.
+    Each running worker holds one chunk: every block's draws and their concatenation, the
+    outputs and the intermediate steps, and the kernels' temporaries. A kept run adds every
+    sampled assumption and output as ``draws`` float64 values, and a sorted copy per worker
+    for the summary. A streamed run adds, per chunk done and waiting to be merged, its
+    sketches — a histogram per quantity, 16 KiB per octave its draws span
+    (:func:`sketch_bytes`) — and, when the draws go to a file, the chunk's arrays.
     ``rows`` adds a Sobol design's evaluations (its uniforms and outputs) for sensitivity.
     """
+    workers = workers or default_workers()
     keys = len(scenario.dependence.uniform_keys(scenario.sampled))
     kept = len(scenario.sampled) + len(scenario.outputs)
-    chunk = 8 * min(draws, DEFAULT_CHUNK_SIZE) * (kept + len(scenario.steps) + 4)
+    chunk_draws = min(draws, max(1, -(-chunk_size // BLOCK_SIZE)) * BLOCK_SIZE)
+    arrays = 8 * chunk_draws * kept
+    running = 8 * chunk_draws * (2 * len(scenario.sampled) + len(scenario.outputs))
+    running += 8 * chunk_draws * (len(scenario.steps) + KERNEL_TEMPORARIES)
+    chunks = -(-block_count(draws) // max(1, -(-chunk_size // BLOCK_SIZE)))
+    working = min(workers, chunks) * running
     design = 8 * rows * (keys + len(scenario.outputs) + 2)
     if streamed:
-        in_flight = execution.IN_FLIGHT_PER_WORKER * default_workers() + 1
-        return in_flight * chunk + kept * 2**26 + design
-    return 8 * (kept + default_workers()) * draws + chunk + design
+        waiting = min(execution.IN_FLIGHT_PER_WORKER * workers, chunks)
+        sketches = (waiting + 1) * sketch_bytes(scenario)
+        return working + sketches + (waiting * arrays if sink else 0) + design
+    return 8 * (kept + workers) * draws + working + design
+
+
+# arrays the size of a chunk a model's kernel makes on the way (products, masks, wheres)
+KERNEL_TEMPORARIES = 2
+# the octaves an output's draws are taken to span (its distribution is known only afterwards)
+OUTPUT_OCTAVES = 16
+_BYTES_PER_OCTAVE = 8 * 2 ** (52 - BUCKET_BITS)
+
+
+def sketch_bytes(scenario: Scenario) -> int:
+    """The histograms of one set of sketches: for an assumption, the octaves between its
+    1-in-100,000 quantiles (on each side of zero); for an output, :data:`OUTPUT_OCTAVES`."""
+    total = 0
+    for name in scenario.sampled:
+        lo, hi = scenario.assumptions[name].distribution.interval(1 - 1e-5)
+        total += _BYTES_PER_OCTAVE * max(1, min(_octaves(lo, hi), 512))
+    total += _BYTES_PER_OCTAVE * OUTPUT_OCTAVES * len(scenario.outputs)
+    return total
+
+
+def _octaves(lo: float, hi: float) -> int:
+    """Octaves of |x| a histogram covers for draws in [lo, hi] (both sides of zero)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return 64
+    spans = []
+    for a, b in ((lo, hi),) if lo > 0 else ((-hi, -lo),) if hi < 0 else ((0.0, -lo), (0.0, hi)):
+        a = max(a, b * 2.0**-17) if b > 0 else a  # down to zero: a block's closest is ~b/65536
+        spans.append(math.log2(b / a) + 1 if a > 0 and b > 0 else 0)
+    return math.ceil(sum(spans))
 
 
 def bytes_available() -> int | None:

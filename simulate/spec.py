@@ -429,13 +429,20 @@ def _scenario(
     ):
         read |= set(re.findall(r"[a-z][a-z0-9_]*", str(threshold)))
     # a file of building blocks (no models key: it is meant to be included) reads nothing
-    for declared in own if "models" in header else ():
-        if declared not in read:
-            warnings = [
-                *warnings,
-                f"{file}: assumptions.{declared} is declared but nothing reads it (no model "
-                "input or [derived] expression uses it); check its name, or remove it",
-            ]
+    unread = [declared for declared in own if declared not in read] if "models" in header else []
+    if len(unread) == 1:
+        warnings = [
+            *warnings,
+            f"{file}: assumptions.{unread[0]} is declared but nothing reads it (no model "
+            "input or [derived] expression uses it); check its name, or remove it",
+        ]
+    elif unread:
+        named = ", ".join(unread[:8]) + (f" … ({len(unread):,} in all)" if len(unread) > 8 else "")
+        warnings = [
+            *warnings,
+            f"{file}: assumptions {named} are declared but nothing reads them (no model "
+            "input or [derived] expression uses them); check their names, or remove them",
+        ]
     for model in models:
         _check_choices(model, assumptions, available, file)
         if model.advice is not None:
