@@ -238,7 +238,13 @@ def _thresholds(scenario: Any, from_options: list[Any]) -> list[Any]:
 
 
 def _emit(text: str) -> None:
-    click.echo(text.rstrip("\n"))
+    try:
+        click.echo(text.rstrip("\n"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader has had enough (… | head): not an error, and --out is still written
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def draws_option(default: str, help: str) -> Any:

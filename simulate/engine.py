@@ -355,7 +355,7 @@ def bytes_needed(
         waiting = min(execution.IN_FLIGHT_PER_WORKER * workers, chunks)
         sketches = (waiting + 1) * sketch_bytes(scenario)
         return working + sketches + (waiting * arrays if sink else 0) + design
-    return 8 * (kept + workers) * draws + working + design
+    return 8 * (kept + min(workers, kept)) * draws + working + design
 
 
 # arrays the size of a chunk a model's kernel makes on the way (products, masks, wheres)

@@ -121,7 +121,13 @@ def _compile(node: ast.AST, names: set[str]) -> Node:
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise ExpressionError(f"only numbers may appear as constants, not {node.value!r}")
         # float, so that 10**10**10 overflows to inf instead of building a huge integer
-        value = np.float64(node.value)
+        try:
+            value = np.float64(node.value)
+        except OverflowError:
+            raise ExpressionError(
+                f"the number {str(node.value)[:12]}… ({len(str(node.value))} digits) is "
+                "beyond what a float holds (about 1.8e308)"
+            ) from None
         return lambda env: value
     if isinstance(node, ast.Name):
         name = node.id

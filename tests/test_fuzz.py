@@ -54,7 +54,7 @@ EXPRESSIONS = [
     "x.__class__", "().__class__.__bases__", "lambda: 1", "x if y else 1", "x[0]",
     "open('/etc/passwd')", "eval('1')", "'a' * 10", "1 +", "(((((x)))))", "x ** 1e308",
     "-" * 990 + "1", "+".join(["1"] * 1000), "x < y < 1", "params * training_tokens",
-    "training_cost_usd / params",
+    "training_cost_usd / params", "x * " + "9" * 400, "1" + "0" * 309 + " * x",
 ]  # fmt: skip
 NAMES = [
     "x", "y", "z", "draw", "log", "__class__", "Über", "x\u200b", "a" * 300, "1x",
@@ -63,6 +63,7 @@ NAMES = [
 INCLUDES = [
     "/etc/passwd", "/proc/self/environ", "../../../../etc/hosts.toml", "self.toml",
     "other.toml", "missing.toml", "fifo.toml", "x" * 5000 + ".toml", "", "dir.toml",
+    "link.toml", "here/here/here/self.toml",
 ]  # fmt: skip
 
 
@@ -184,6 +185,8 @@ def _folder() -> Path:
     (folder / "t.csv").write_text("x,y\n1,2\n3,4\n")
     (folder / "bad.csv").write_text("x,y\n1\nzz,4\n")
     (folder / "dir.toml").mkdir()
+    (folder / "link.toml").symlink_to("self.toml")  # a loop through a symbolic link
+    (folder / "here").symlink_to(".")  # here/here/here/self.toml is self.toml
     os.mkfifo(folder / "fifo.toml")
     os.mkfifo(folder / "fifo.csv")
     return folder

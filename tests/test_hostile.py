@@ -5,7 +5,11 @@ Regression tests for the classes of the hardening issue that are fixed (one row 
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from tests.conftest import PRIORS
 
 HEAD = '[scenario]\nname = "hostile"\n'
 BIG = "9" * 400  # a TOML integer no float can hold
@@ -322,3 +326,42 @@ def test_seed_0_repeats_in_report(invoke, tmp_path):
         assert result.exit_code == 0, result.stderr
         texts.append(out.read_text().replace(str(out), "OUT"))
     assert texts[0] == texts[1]
+
+
+def test_an_integer_literal_beyond_a_float_is_exit_2_naming_the_key(priors_file, invoke):
+    path = priors_file(
+        '[scenario]\nname = "big"\n[assumptions]\nx = { fixed = 2, source = "s" }\n'
+        f'[derived]\ny = "x * 1{"0" * 400}"\n'
+    )
+    result = invoke("check", path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {path}: derived.y")
+    assert "401 digits) is beyond what a float holds" in result.stderr
+
+
+def test_a_reader_that_stops_early_is_not_an_error_and_the_file_is_still_written(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "run.json"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from simulate.launch import main; main()", "run",
+         str(PRIORS / "gpt3-training.toml"), "--draws", "2e4", "--out", str(out), "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, stderr
+    assert stderr == ""
+    assert json.loads(out.read_text())["draws"] == 20000
+
+
+def test_more_workers_than_quantities_do_not_multiply_the_memory_estimate():
+    import simulate
+    from simulate import engine
+
+    scenario = simulate.load(PRIORS / "gpt3-training.toml")
+    many = engine.bytes_needed(scenario, 10**6, workers=100_000)
+    two = engine.bytes_needed(scenario, 10**6, workers=2)
+    assert many < 2 * two
