@@ -463,7 +463,7 @@ def run(
         summary = results.summarize(scenario, kept, percentiles, parsed_thresholds, workers=workers)
         say(summary, results.domain_report(scenario, kept))
         if suffix == ".nc":
-            _finish(out, lambda: netcdf.write_draws(out, scenario, kept))
+            _finish(out, lambda: netcdf.write_draws(out, scenario, kept, summary))
     else:
         with contextlib.ExitStack() as stack:
             progress = stack.enter_context(_progress(show, draws, quiet))
@@ -485,6 +485,7 @@ def run(
             summary = results.summarize_stream(scenario, streamed, percentiles)
             say(summary, results.domain_report(scenario, streamed))
             if suffix == ".nc":
+                _writing(out, lambda: opened.annotate(summary))
                 _finish(out, stack.close)  # the writer's exit moves the file into place
     if suffix in (".json", ".csv"):
         text = rendered[suffix[1:]](summary)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import shutil
 from pathlib import Path
@@ -73,6 +74,28 @@ def dataset_attrs(scenario: Scenario, draws: int, seed: int | None, method: str)
         ),
         # assumptions replaced on the command line (the sha256 covers them too)
         "set_on_command_line": json.dumps(dict(scenario.overrides)),
+    }
+
+
+def summary_attrs(entry: Any) -> dict[str, Any]:
+    """A quantity's reported statistics as attributes of its variable: the percentiles the
+    run printed, each with its Monte Carlo standard error (NaN where there is none), the 90 %
+    HDI, mean and sd — so a saved file says how much its draws can tell."""
+
+    def numbers(values: Any) -> list[float]:
+        return [math.nan if v is None else float(v) for v in values]
+
+    return {
+        "summary_percentiles": [float(q) for q, _ in entry.percentiles],
+        "summary_percentile_values": numbers(v for _, v in entry.percentiles),
+        "summary_percentile_mcse": numbers(e for _, e in entry.mcse)
+        if entry.mcse
+        else [math.nan] * len(entry.percentiles),
+        "summary_hdi_90": numbers(entry.hdi_90),
+        "summary_mean": math.nan if entry.mean is None else float(entry.mean),
+        "summary_sd": math.nan if entry.sd is None else float(entry.sd),
+        "summary_mcse_method": "order statistics: half the spread of the values at the "
+        "ranks one binomial sd either side",
     }
 
 
@@ -197,6 +220,16 @@ class DrawWriter:
             with interrupts.held():  # not raised inside HDF5's callbacks, which swallow it
                 self._file.variables[name][0, start : start + size] = values
 
+    def annotate(self, summary: Any) -> None:
+        """Add the run's summary (percentiles with their standard errors) to each variable."""
+        if summary.mode != "draws":
+            return
+        for name in self.names:
+            entry = summary.outputs.get(name) or summary.inputs.get(name)
+            if entry is not None and hasattr(entry, "mcse"):
+                with interrupts.held():
+                    self._file.variables[name].attrs.update(summary_attrs(entry))
+
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         try:
             if self._file is not None:
@@ -208,9 +241,11 @@ class DrawWriter:
             Path(self._temporary).unlink(missing_ok=True)
 
 
-def write_draws(path: str | Path, scenario: Scenario, draws: Any) -> Path:
+def write_draws(
+    path: str | Path, scenario: Scenario, draws: Any, summary: Any = None
+) -> Path:
     """Write a kept run (:class:`~simulate.engine.Draws`, the base case included) to ``path``
-    in the same layout."""
+    in the same layout, with ``summary``'s statistics on each variable when given."""
     fixed = {
         n: v
         for n, v in draws.inputs.items()
@@ -225,4 +260,6 @@ def write_draws(path: str | Path, scenario: Scenario, draws: Any) -> Path:
         for start in range(0, draws.draws, 16 * BLOCK_SIZE):
             stop = min(start + 16 * BLOCK_SIZE, draws.draws)
             writer.write(start, {name: values[start:stop] for name, values in arrays.items()})
+        if summary is not None:
+            writer.annotate(summary)
     return Path(path)

@@ -200,3 +200,35 @@ def test_quiet_means_quiet_and_library_warnings_are_one_line_of_ours(tmp_path):
     assert "warning: overflow encountered in exp (RuntimeWarning)" in lines  # not numpy's two
     assert all(line.startswith(("warning: ", "note: ")) for line in lines), loud.stderr
     assert any(line.startswith("warning: training_cost_usd is not finite") for line in lines)
+
+
+@pytest.mark.parametrize("statistics", ["exact", "streamed"])
+def test_a_saved_file_carries_each_percentile_with_its_standard_error(invoke, tmp_path, statistics):
+    import json
+
+    import numpy as np
+    import xarray as xr
+
+    out = tmp_path / "run.nc"
+    result = invoke(
+        "run", "priors/gpt3-training.toml", "--draws", "3e5", "--statistics", statistics,
+        "--out", out, "--format", "json", "-q",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    printed = json.loads(result.stdout)["outputs"]["training_cost_usd"]
+    with xr.open_dataset(out) as dataset:
+        attrs = dataset["training_cost_usd"].attrs
+        draws = dataset["training_cost_usd"].values[0]
+    assert list(attrs["summary_percentiles"]) == [5, 25, 50, 75, 95]
+    assert list(attrs["summary_percentile_mcse"]) == [
+        printed["mcse"][key] for key in ("p5", "p25", "p50", "p75", "p95")
+    ]
+    assert list(attrs["summary_percentile_values"]) == [
+        printed[key] for key in ("p5", "p25", "p50", "p75", "p95")
+    ]
+    # the numbers describe the draws beside them (streamed: within the histogram's bound)
+    exact = np.percentile(draws, [5, 25, 50, 75, 95])
+    np.testing.assert_allclose(attrs["summary_percentile_values"], exact, rtol=2e-3)
+    assert all(
+        0 < e < 0.01 * v for e, v in zip(attrs["summary_percentile_mcse"], exact, strict=True)
+    )
