@@ -91,36 +91,82 @@ class Marker:
 
 
 def tornado(
-    rows: Sequence[TornadoRow], base: float, name: str, unit: str, labels: Sequence[str], path: Path
+    rows: Sequence[TornadoRow],
+    base: float,
+    name: str,
+    unit: str,
+    labels: Sequence[str],
+    path: Path,
+    plain: str = "",
 ) -> Any:
     """Bars from the base case to the output with one assumption at its P10 and P90; the
-    legend sits under the axes, so it never covers a bar."""
+    legend sits under the axes, so it never covers a bar, and the figure is as tall as its
+    bars need (one bar is not a strip in a large empty frame). ``plain`` is the output's
+    plain name for the title and axis (the identifier by default)."""
     from matplotlib.patches import Patch
 
-    with canvas(path) as figure:
+    plain = plain or name
+    with canvas(path, (7.0, 1.5 + 0.48 * len(rows))) as figure:
         axes = figure.add_subplot()
         for y, row in enumerate(rows):
             for value, colour in ((row.low, LOW), (row.high, HIGH)):
                 axes.barh(y, value - base, left=base, color=colour, height=0.6)
         axes.set_yticks(range(len(rows)), [tex_safe(label) for label in labels])
-        axes.set_ylim(-0.6, max(len(rows), 3) - 0.4)  # one or two bars keep their height
+        axes.set_ylim(-0.6, len(rows) - 0.4)
         axes.axvline(base, color="black", linewidth=0.8)
         _money_axis(axes.xaxis, unit, name)
         shown_unit = "" if unit == "1" else f" ({unit})"
-        axes.set_xlabel(tex_safe(f"{name}{shown_unit}; base case {humanize(base, unit, name)}"))
-        axes.set_title(f"What moves {name}")
-        axes.legend(
+        axes.set_xlabel(tex_safe(f"{plain}{shown_unit}; base case {humanize(base, unit, name)}"))
+        axes.set_title(
+            tex_safe(f"What moves the {plain}" if plain != name else f"What moves {name}")
+        )
+        figure.legend(
             handles=[
                 Patch(color=LOW, label="assumption at its P10"),
                 Patch(color=HIGH, label="assumption at its P90"),
             ],
             frameon=False,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.22),
+            loc="outside lower center",
             ncol=2,
             fontsize=8,
         )
         return figure
+
+
+@dataclass(frozen=True)
+class _Line:
+    value: float
+    colour: str
+    style: Any
+    label: str
+
+
+def _apart(lines: Sequence[_Line], span: float) -> list[_Line]:
+    """Lines that would hide one another (closer than 0.4 % of the axis) are drawn as
+    interleaved dashes, each in its own colour, and their legend entries say so."""
+    drawn: list[_Line] = []
+    groups: list[list[_Line]] = []
+    for line in sorted(lines, key=lambda line: line.value):
+        if groups and abs(line.value - groups[-1][0].value) <= 0.004 * span:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    for group in groups:
+        if len(group) == 1:
+            drawn.append(group[0])
+            continue
+        count = len(group)
+        for index, line in enumerate(group):
+            others = ", ".join(o.label.split(":")[0] for o in group if o is not line)
+            drawn.append(
+                _Line(
+                    line.value,
+                    line.colour,
+                    (3 * index, (3, 3 * (count - 1))),
+                    f"{line.label} (same place as {others}: dashes alternate)",
+                )
+            )
+    return drawn
 
 
 def distribution(
@@ -130,16 +176,30 @@ def distribution(
     unit: str,
     markers: Sequence[Marker],
     path: Path,
+    plain: str = "",
 ) -> Any:
     """Histogram of the draws (a log axis when they span orders of magnitude, else the
-    central 99 %, said in the title), P5 / P50 / P95, every marker with the share of draws
-    above it, and the cumulative share (S-curve) on the right axis."""
+    central 99 %, widened to every marker so no threshold's tail is cut off; the title says
+    which), P5 / P50 / P95, every marker with the share of draws above it (a marker listed
+    once however often it is given), and the cumulative share (S-curve) on the right axis.
+    Lines at the same place are drawn as alternating dashes, never one under the other."""
     from matplotlib.ticker import NullFormatter, PercentFormatter
 
+    plain = plain or name
     with canvas(path, (7.0, 4.2)) as figure:
         axes = figure.add_subplot()
         finite = values[np.isfinite(values)]
         lo, hi = np.percentile(finite, [0.5, 99.5]) if finite.size else (0.0, 0.0)
+        unique: dict[float, Marker] = {}
+        for marker in markers:
+            if np.isfinite(marker.value) and marker.value not in unique:
+                unique[marker.value] = marker
+        widened = False
+        if finite.size and unique:
+            reach = [v for v in unique if finite.min() <= v <= finite.max()]
+            if reach and (min(reach) < lo or max(reach) > hi):
+                lo, hi = min(lo, *reach), max(hi, *reach)
+                widened = True
         shown = finite[(finite >= lo) & (finite <= hi)] if hi > lo else finite
         log = bool(lo > 0 and hi / lo > 100)
         if log:
@@ -149,29 +209,36 @@ def distribution(
         else:
             bins = 80
         axes.hist(shown, bins=bins, color=GREY, density=True)
+        lines = []
         for q, style in ((5, ":"), (50, "-"), (95, ":")):
             value = entry.percentile(q)
             if value is not None and np.isfinite(value):
-                axes.axvline(
-                    value, color=RED, linestyle=style,
-                    label=tex_safe(f"P{q} {humanize(value, unit, name)}"),
-                )  # fmt: skip
-        for marker in markers:
-            if not np.isfinite(marker.value):
-                continue
+                lines.append(_Line(value, RED, style, f"P{q} {humanize(value, unit, name)}"))
+        for marker in unique.values():
             above = np.count_nonzero(values > marker.value) / max(values.size, 1)
-            axes.axvline(
-                marker.value,
-                color=marker.colour,
-                linestyle=marker.style,
-                label=tex_safe(f"{marker.label}: {100 * above:.3g} % of draws above"),
-            )
+            label = f"{marker.label}: {100 * above:.3g} % of draws above"
+            lines.append(_Line(marker.value, marker.colour, marker.style, label))
+        if log:  # closeness is judged where the lines are drawn: on the log axis
+            lines = [x for x in lines if x.value > 0]
+            placed = [_Line(float(np.log(x.value)), x.colour, x.style, x.label) for x in lines]
+            span = float(np.log(hi) - np.log(lo))
+        else:
+            placed, span = lines, float(hi - lo)
+        for line in _apart(placed, span or 1.0):
+            value = float(np.exp(line.value)) if log else line.value
+            axes.axvline(value, color=line.colour, linestyle=line.style, label=tex_safe(line.label))
         _money_axis(axes.xaxis, unit, name)
         axes.set_yticks([])
-        axes.set_xlabel(name if unit == "1" else f"{name} ({unit})")
+        axes.set_xlabel(tex_safe(plain if unit == "1" else f"{plain} ({unit})"))
         axes.set_ylabel("probability density")
-        scope = "log axis" if log else "central 99 % of draws"
-        axes.set_title(f"Distribution of {name} ({scope}) and its S-curve")
+        scope = (
+            "log axis"
+            if log
+            else "central 99 % of draws, widened to the markers"
+            if widened
+            else "central 99 % of draws"
+        )
+        axes.set_title(tex_safe(f"Distribution of the {plain} ({scope}) and its S-curve"))
         cumulative = axes.twinx()
         ordered = np.sort(shown)
         cumulative.plot(
@@ -192,13 +259,12 @@ def distribution(
         cumulative.set_ylabel("share of draws below")
         handles = axes.get_legend_handles_labels()
         extra = cumulative.get_legend_handles_labels()
-        axes.legend(
+        figure.legend(
             handles[0] + extra[0],
             handles[1] + extra[1],
             frameon=False,
             fontsize=7,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.2),
+            loc="outside lower center",
             ncol=2,
         )
         return figure

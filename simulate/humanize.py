@@ -7,6 +7,7 @@ precision.
 from __future__ import annotations
 
 import math
+import re
 
 SHARE_WORDS = ("share", "rate", "mfu", "fraction", "utilization", "margin")
 _SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
@@ -85,3 +86,14 @@ def tick(value: float, unit: str, name: str = "") -> str:
     if unit.startswith("USD") or is_share(unit, name):
         return humanize(value, unit if not unit.startswith("USD") else "USD", name)
     return scaled(value)
+
+
+def plain_name(name: str, description: str = "", is_assumption: bool = False) -> str:
+    """What a figure calls a quantity: an output's or derived quantity's description when it
+    is a short name ("cost of one query"), else the identifier in words ("gross margin").
+    An assumption's description says why its numbers are what they are, so it is not used."""
+    text = re.split(r"[:;(]|\. ", description.strip(), maxsplit=1)[0].strip().rstrip(".")
+    if not is_assumption and text and len(text) <= 48:
+        return text[0].lower() + text[1:] if text[1:2].islower() else text
+    words = re.sub(r"_(usd|s|per_s)$", "", name)
+    return words.replace("_", " ")

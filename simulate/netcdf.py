@@ -241,9 +241,7 @@ class DrawWriter:
             Path(self._temporary).unlink(missing_ok=True)
 
 
-def write_draws(
-    path: str | Path, scenario: Scenario, draws: Any, summary: Any = None
-) -> Path:
+def write_draws(path: str | Path, scenario: Scenario, draws: Any, summary: Any = None) -> Path:
     """Write a kept run (:class:`~simulate.engine.Draws`, the base case included) to ``path``
     in the same layout, with ``summary``'s statistics on each variable when given."""
     fixed = {

@@ -21,7 +21,7 @@ import numpy as np
 from simulate import __version__, figures, sensitivity
 from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
-from simulate.humanize import humanize, is_share, unit_label
+from simulate.humanize import humanize, is_share, plain_name, unit_label
 from simulate.results import (
     FEW_DRAWS,
     RELATIVE_ERROR,
@@ -91,17 +91,20 @@ def write_report(
         tornado_path = out.with_name(f"{out.stem}-{name}-tornado.png")
         distribution_path = out.with_name(f"{out.stem}-{name}-distribution.png")
         rows = [r for r in swings[name] if r.swing > 0][:10][::-1]  # largest on top
+        plain = plain_name(name, scenario.description_of(name))
         if rows:
             labels = _tornado_labels(rows, name, scenario)
             writers.append((
                 tornado_path,
-                partial(figures.tornado, rows, float(base[name]), name, unit, labels),
+                partial(
+                    figures.tornado, rows, float(base[name]), name, unit, labels, plain=plain
+                ),
             ))  # fmt: skip
         writers.append((
             distribution_path,
             partial(
                 figures.distribution, result.outputs[name], summary.outputs[name], name, unit,
-                _markers(scenario, name, summary, base, result.outputs[name]),
+                _markers(scenario, name, summary, base, result.outputs[name]), plain=plain,
             ),
         ))  # fmt: skip
     drawn = [path for path, _ in writers]
@@ -150,11 +153,41 @@ def _tornado_labels(rows: Sequence[TornadoRow], name: str, scenario: Scenario) -
             continue
         assumption = scenario.assumptions[row.input]
         lo, hi = assumption.distribution.ppf(np.array([0.1, 0.9]))
+        words = plain_name(row.input, is_assumption=True)
         labels.append(
-            f"{row.input}\n{humanize(float(lo), assumption.unit, row.input)}"
+            f"{words}\n{humanize(float(lo), assumption.unit, row.input)}"
             f" – {humanize(float(hi), assumption.unit, row.input)}"
         )
     return labels
+
+
+def _alt_text(
+    figure: Path, out: Path, scenario: Scenario, summary: Summary, base: dict[str, Any]
+) -> str:
+    """What a figure shows, in words, for readers who cannot see it."""
+    tornado = figure.stem.endswith("-tornado")
+    name = figure.stem[len(out.stem) + 1 : -len("-tornado" if tornado else "-distribution")]
+    unit = scenario.unit(name)
+    plain = plain_name(name, scenario.description_of(name))
+    entry = summary.outputs[name]
+    value = float(np.asarray(base[name]).reshape(-1)[0])
+    if tornado:
+        text = (
+            f"Tornado chart: how far the {plain} moves from its base case "
+            f"({humanize(value, unit, name)}) when each assumption alone goes to its P10 or "
+            "P90, the largest swing on top"
+        )
+        return text.replace("[", "(").replace("]", ")")
+    try:
+        p5, p50, p95 = (entry.percentile(q) for q in (5, 50, 95))
+    except KeyError:  # percentiles the report was not asked for
+        return f"Histogram and S-curve of the {plain}, base case {humanize(value, unit, name)}"
+    text = (
+        f"Histogram and S-curve of the {plain}: median {humanize(p50, unit, name)}, 90 % of "
+        f"draws between {humanize(p5, unit, name)} and {humanize(p95, unit, name)}, base case "
+        f"{humanize(value, unit, name)}"
+    )
+    return text.replace("[", "(").replace("]", ")")
 
 
 def _markers(
@@ -177,7 +210,12 @@ def _markers(
             # the reference in this output's unit, as the threshold compares them
             factor = threshold_factor(Threshold(name, result.op, result.value), scenario.unit)
             reference = float(np.asarray(base[result.value]).reshape(-1)[0]) * factor
-            label = f"{result.value} (base case {humanize(reference, unit, name)})"
+            words = plain_name(
+                result.value,
+                scenario.description_of(result.value),
+                result.value in scenario.assumptions,
+            )
+            label = f"{words} (base case {humanize(reference, unit, name)})"
             markers.append(figures.Marker(reference, label, "-.", "#55A868"))
         else:
             label = f"threshold {humanize(result.value, unit, name)}"
@@ -306,8 +344,7 @@ def _markdown(
     if scenario.dependence:
         lines += [scenario.dependence.note(), ""]
     for figure in drawn:
-        kind = "Tornado" if figure.stem.endswith("tornado") else "Distribution and S-curve"
-        lines += [f"![{kind}: {figure.stem}]({figure.name})", ""]
+        lines += [f"![{_alt_text(figure, out, scenario, summary, base)}]({figure.name})", ""]
 
     lines += [
         "### Assumptions",

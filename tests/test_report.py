@@ -63,7 +63,7 @@ def test_report_of_gpt3_training_writes_markdown_and_figures(tmp_path, invoke):
     for figure in figures:
         assert f"]({figure})" in text
         image = matplotlib.image.imread(tmp_path / figure)
-        assert image.shape[0] > 300 and image.shape[1] > 600
+        assert image.shape[0] > 200 and image.shape[1] > 600  # a 2-bar tornado is short
 
 
 def test_key_outputs_default_to_every_model_output(tmp_path, invoke, priors_file):
@@ -193,7 +193,7 @@ def test_figures_mark_the_base_case_and_thresholds_and_keep_legends_off_the_bars
     rows = [TornadoRow("a", 1.0, 3.0, 2.0)]  # one bar: the legend must not cover it
     tornado = figures.tornado(rows, 2.0, "y_usd", "USD", ["a"], tmp_path / "t.png")
     renderer = tornado.canvas.get_renderer()
-    legend = tornado.axes[0].get_legend().get_window_extent(renderer)
+    legend = tornado.legends[0].get_window_extent(renderer)
     for bar in tornado.axes[0].patches:
         assert not legend.overlaps(bar.get_window_extent(renderer))
     assert dict(matplotlib.rcParams) == before  # no global style change
@@ -241,3 +241,90 @@ def test_markers_add_zero_and_100_percent_when_the_draws_cross_them():
     crossing = cost - 0.07
     labels = [m.label for m in _markers(scenario, "query_cost_usd", summary, base, crossing)]
     assert "$0" in labels
+
+
+def _distribution(tmp_path, values, entry, markers, plain=""):
+    from simulate import figures
+
+    return figures.distribution(
+        values, entry, "x_usd", "USD", markers, tmp_path / "d.png", plain=plain
+    )
+
+
+def test_lines_at_the_same_place_are_both_drawn_and_the_legend_says_so(tmp_path):
+    from simulate import figures
+    from simulate.summary import QuantitySummary
+
+    values = np.random.default_rng(0).lognormal(0, 0.5, 10_000)
+    entry = QuantitySummary("x_usd", "USD", 1.1, 0.6, ((5, 0.44), (50, 1.0), (95, 2.3)), (0.4, 2))
+    markers = [figures.Marker(1.0, "base case $1"), figures.Marker(2.3, "threshold $2.3", "-.")]
+    figure = _distribution(tmp_path, values, entry, markers)
+    lines = {line.get_label(): line for line in figure.axes[0].get_lines()}
+    p50 = next(line for label, line in lines.items() if label.startswith("P50"))
+    base = next(line for label, line in lines.items() if label.startswith("base case"))
+    p95 = next(line for label, line in lines.items() if label.startswith("P95"))
+    threshold = next(line for label, line in lines.items() if label.startswith("threshold"))
+    for one, other in ((p50, base), (p95, threshold)):
+        assert one.get_xdata()[0] == pytest.approx(other.get_xdata()[0], rel=1e-9)
+        # interleaved dashes: the same pattern, offset, so each shows in the other's gaps
+        (offset_one, dashes_one), (offset_other, dashes_other) = (
+            one._unscaled_dash_pattern,
+            other._unscaled_dash_pattern,
+        )
+        assert dashes_one == dashes_other and dashes_one is not None
+        assert offset_one != offset_other
+        assert one.get_color() != other.get_color()
+        assert "same place as" in one.get_label() and "same place as" in other.get_label()
+    assert "same place as" not in next(lab for lab in lines if lab.startswith("P5 "))
+
+
+def test_a_threshold_given_twice_is_listed_once_and_its_tail_is_never_cropped(tmp_path):
+    from simulate import figures
+    from simulate.summary import QuantitySummary
+
+    values = np.random.default_rng(0).lognormal(0, 0.3, 100_000)
+    far = float(np.percentile(values, 99.9))  # beyond the central 99 % the figure shows
+    entry = QuantitySummary("x_usd", "USD", 1.0, 0.3, ((5, 0.6), (50, 1.0), (95, 1.6)), (0.6, 1.6))
+    twice = [figures.Marker(far, "threshold"), figures.Marker(far, "threshold")]
+    figure = _distribution(tmp_path, values, entry, twice, plain="cost of one thing")
+    labels = [line.get_label() for line in figure.axes[0].get_lines()]
+    assert sum(label.startswith("threshold") for label in labels) == 1
+    high = figure.axes[0].get_xlim()[1]
+    assert high >= far  # the line and the draws beyond it are inside the axes
+    shown = sum(patch.get_width() for patch in figure.axes[0].patches)
+    assert shown > 0
+    assert "widened to the markers" in figure.axes[0].get_title()
+    # plain words in the title and the axis, not the identifier
+    assert "cost of one thing" in figure.axes[0].get_title()
+    assert figure.axes[0].get_xlabel() == "cost of one thing (USD)"
+    assert "x_usd" not in figure.axes[0].get_title()
+
+
+def test_a_tornado_is_as_tall_as_its_bars_need(tmp_path):
+    from simulate import figures
+    from simulate.summary import TornadoRow
+
+    one = figures.tornado(
+        [TornadoRow("a", 1.0, 3.0, 2.0)], 2.0, "y_usd", "USD", ["a"], tmp_path / "1.png",
+        plain="cost of one thing",
+    )  # fmt: skip
+    rows = [TornadoRow(f"a{i}", 1.0, 3.0, 2.0) for i in range(10)]
+    ten = figures.tornado(rows, 2.0, "y_usd", "USD", [r.input for r in rows], tmp_path / "t.png")
+    assert one.get_figheight() < 0.4 * ten.get_figheight()
+    assert one.axes[0].get_title() == "What moves the cost of one thing"
+    assert one.axes[0].get_xlabel().startswith("cost of one thing (USD); base case")
+    # the one bar fills its axes: no band of empty rows around it
+    low, high = one.axes[0].get_ylim()
+    assert high - low < 1.5
+
+
+def test_a_report_describes_each_figure_in_words(invoke, tmp_path):
+    out = tmp_path / "r.md"
+    result = invoke("report", PRIORS / "search-two-stage.toml", "--draws", "2e4", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    alts = re.findall(r"!\[([^\]]*)\]\(([^)]*)\)", out.read_text())
+    assert len(alts) == 4
+    for alt, target in alts:
+        assert "cost of one query" in alt or "query cost ÷ revenue per query" in alt, alt
+        assert "_" not in alt  # words, not identifiers or file names
+        assert target.endswith(".png")
