@@ -187,6 +187,10 @@ def _quiet(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
     return value
 
 
+def quiet_option(help: str) -> Any:
+    return click.option("--quiet", "-q", is_flag=True, callback=_quiet, help=help)
+
+
 def _check_out(*paths: str | None, option: str = "--out") -> None:
     """Refuse, before any work, an output path that cannot be written."""
     from simulate.results import unwritable_reason
@@ -366,13 +370,7 @@ def threshold_option(help: str) -> Any:
     "chunk by chunk in bounded memory, percentiles within 0.05 % of exact; auto: exact up "
     "to 4,194,304 draws.",
 )
-@click.option(
-    "--quiet",
-    "-q",
-    is_flag=True,
-    callback=_quiet,
-    help="No progress bar or notes on stderr; library warnings hidden.",
-)
+@quiet_option("No progress bar or notes on stderr; library warnings hidden.")
 @set_option()
 def run(
     file: str,
@@ -755,13 +753,7 @@ class Swing(click.ParamType):
 )
 @workers_option("Threads for the Sobol design's inverse CDFs; never changes numbers.")
 @set_option()
-@click.option(
-    "--quiet",
-    "-q",
-    is_flag=True,
-    callback=_quiet,
-    help="No progress bar on stderr; library warnings hidden.",
-)
+@quiet_option("No progress bar on stderr; library warnings hidden.")
 def sensitivity(
     file: str,
     output: str,
@@ -859,13 +851,7 @@ def sensitivity(
     help="Base sample size of the Sobol analysis behind 'What drives it'.",
 )
 @set_option()
-@click.option(
-    "--quiet",
-    "-q",
-    is_flag=True,
-    callback=_quiet,
-    help="No progress bar or notes on stderr; library warnings hidden.",
-)
+@quiet_option("No progress bar or notes on stderr; library warnings hidden.")
 def report(
     file: str,
     out: str | None,

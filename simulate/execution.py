@@ -151,42 +151,30 @@ def _on_dask(
 
     lost = (distributed.client.FutureCancelledError, distributed.comm.CommClosedError, OSError)
     try:
-        yield from _submitted(task, scenario, sampler, chunks, workers, scheduler, extra)
+        with dask_client(scheduler, workers) as client:
+            # the scenario and sampler travel once; every task refers to them
+            shared = client.scatter([scenario, sampler], broadcast=True)
+            slots = max(1, sum(client.nthreads().values())) * IN_FLIGHT_PER_WORKER
+            pending: collections.deque = collections.deque()
+
+            def result(future: Any) -> Any:
+                value = future.result()
+                future.release()
+                interrupts.check()
+                return value
+
+            for blocks in chunks:
+                future = client.submit(task, *shared, blocks, *extra, pure=False)
+                pending.append((blocks, future))
+                if len(pending) >= slots:
+                    done_blocks, done = pending.popleft()
+                    yield done_blocks, result(done)
+            while pending:
+                done_blocks, done = pending.popleft()
+                yield done_blocks, result(done)
     except lost as exc:  # the scheduler (or its link) went away during the run
         said = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
         raise SchedulerError(
             f"lost the Dask scheduler at {scheduler} during the run "
             f"({said or type(exc).__name__}); nothing was written"
         ) from None
-
-
-def _submitted(
-    task: Callable[..., Any],
-    scenario: Any,
-    sampler: Any,
-    chunks: Sequence[range],
-    workers: int | None,
-    scheduler: str,
-    extra: tuple[Any, ...],
-) -> Iterator[tuple[range, Any]]:
-    with dask_client(scheduler, workers) as client:
-        # the scenario and sampler travel once; every task refers to them
-        shared = client.scatter([scenario, sampler], broadcast=True)
-        slots = max(1, sum(client.nthreads().values())) * IN_FLIGHT_PER_WORKER
-        pending: collections.deque = collections.deque()
-
-        def result(future: Any) -> Any:
-            value = future.result()
-            future.release()
-            interrupts.check()
-            return value
-
-        for blocks in chunks:
-            future = client.submit(task, *shared, blocks, *extra, pure=False)
-            pending.append((blocks, future))
-            if len(pending) >= slots:
-                done_blocks, done = pending.popleft()
-                yield done_blocks, result(done)
-        while pending:
-            done_blocks, done = pending.popleft()
-            yield done_blocks, result(done)
