@@ -10,7 +10,8 @@ file runs. Three things keep that true at every moment of a run:
   run within a chunk's time;
 - :func:`place` moves a finished file into place — the one moment a run's output changes — with
   signals held: one that came before is raised and nothing changes; one that comes during the
-  move is raised after it, and :data:`placed` tells the caller that the output is complete.
+  move is raised after it, unless the file is the command's output (:data:`finishing`): then
+  the run has succeeded and the signal came too late to change that.
 """
 
 from __future__ import annotations
@@ -69,32 +70,26 @@ def _ignore_from_now() -> None:
 
 @contextmanager
 def held() -> Iterator[None]:
-    """Record, not raise, a signal that arrives while the block runs (a library's write whose
-    callbacks would swallow the exception), and raise it when the block ends."""
+    """Record, not raise, a signal that arrives while the block runs, and raise it when the
+    block ends: a library's write whose callbacks would swallow the exception, or a temporary
+    file made and its name recorded (the caller's cleanup then knows the name). A signal that
+    arrived before the block is not raised again by it (cleanup after an interrupt runs whole).
+
+    Python runs signal handlers in the main thread, whichever thread the signal reached, so
+    this holds with worker threads running too (a thread's signal mask would not).
+    """
     global _holding
+    seen = len(received)
     _holding += 1
     try:
         yield
     finally:
         _holding -= 1
-    check()
+    if len(received) > seen:
+        _raise(received[seen])
 
 
-@contextmanager
-def deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back while the block runs (a temporary file is made and its
-    name recorded), and deliver them when it ends: the caller's cleanup then knows the name.
-    Enter it inside the ``try`` whose ``except`` removes the file."""
-    held_signals = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held_signals)
-    except (AttributeError, OSError, ValueError):  # no POSIX signal masks here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+deferred = held  # the name the file-making code reads best with
 
 
 def _sync(path: str | Path) -> None:
@@ -120,7 +115,10 @@ def place(moves: Sequence[tuple[str | Path, str | Path]]) -> None:
         _sync(temporary)
     umask = os.umask(0)
     os.umask(umask)
-    with deferred():
+    global _holding
+    seen = len(received)
+    _holding += 1
+    try:
         check()
         moved: list[Path] = []
         try:
@@ -134,4 +132,10 @@ def place(moves: Sequence[tuple[str | Path, str | Path]]) -> None:
             raise
         placed.update(target.resolve() for target in moved)
         if finishing & {target.resolve() for target in moved}:
-            _ignore_from_now()
+            _ignore_from_now()  # before signals are raised again: the run has succeeded
+            del received[seen:]
+            return
+    finally:
+        _holding -= 1
+    if len(received) > seen:
+        _raise(received[seen])

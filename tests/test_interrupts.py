@@ -210,3 +210,37 @@ def test_a_temporary_whose_writer_still_runs_is_named_not_removed(tmp_path):
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_a_signal_that_reaches_another_thread_waits_until_the_file_has_a_name(
+    tmp_path, monkeypatch
+):
+    """kill(1) reaches whichever thread the kernel picks (numpy's, a worker's), and Python
+    then runs the handler in the main thread: a thread's signal mask cannot hold it back."""
+    import os
+    import threading
+
+    from simulate import interrupts, results, temporaries
+
+    monkeypatch.setattr(interrupts, "received", [])
+    real = temporaries.tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        made = real(*args, **kwargs)  # the file exists; its name is not yet recorded
+        sender = threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGTERM))
+        sender.start()
+        sender.join()
+        deadline = time.monotonic() + 10
+        while not interrupts.received and time.monotonic() < deadline:
+            time.sleep(0.001)  # the handler runs here, in the main thread
+        assert interrupts.received == [signal.SIGTERM]
+        return made
+
+    monkeypatch.setattr(temporaries.tempfile, "mkstemp", mkstemp)
+    previous = signal.signal(signal.SIGTERM, interrupts._handler)
+    try:
+        with pytest.raises(interrupts.Terminated):
+            results.write_text("x", tmp_path / "a.json")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert list(tmp_path.iterdir()) == []
