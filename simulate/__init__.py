@@ -34,7 +34,7 @@ _API = {
     "QuantitySummary": "simulate.summary",
     "ThresholdResult": "simulate.summary",
     "UnknownQuantity": "simulate.summary",
-    "to_dataset": "simulate.results",
+    "to_dataset": "simulate.netcdf",
     "write_netcdf": "simulate.results",
     "MODELS": "simulate.models",
     "Draws": "simulate.engine",

@@ -17,7 +17,7 @@ import numpy as np
 from simulate import units
 from simulate.engine import DEFAULT_CHUNK_SIZE, run
 from simulate.results import DEFAULT_PERCENTILES, quantity_summary
-from simulate.spec import Scenario
+from simulate.scenario import Scenario
 from simulate.summary import QuantityError, QuantitySummary, UnknownQuantity, percentile_key
 
 

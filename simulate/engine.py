@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from simulate import execution
+from simulate.execution import default_workers
 from simulate.sampling import BLOCK_SIZE, Sampler, block_count
-from simulate.spec import Scenario
+from simulate.scenario import Scenario
 from simulate.statistics import BUCKET_BITS, Sketch
 from simulate.thresholds import COMPARE, Threshold, threshold_factor
 
@@ -40,7 +41,7 @@ class Draws:
 
     def to_dataset(self) -> Any:
         """The xarray Dataset (``chain``, ``draw``) with units and sources in its attrs."""
-        from simulate.results import to_dataset
+        from simulate.netcdf import to_dataset  # xarray is imported only when asked for
 
         return to_dataset(self._scenario(), self)
 
@@ -61,7 +62,7 @@ class Draws:
 
     def _scenario(self) -> Scenario:
         if self.scenario is None:
-            raise ValueError("these draws carry no scenario; pass one to results.to_dataset")
+            raise ValueError("these draws carry no scenario; pass one to simulate.to_dataset")
         return self.scenario
 
 
@@ -108,14 +109,6 @@ def run_point(scenario: Scenario) -> Draws:
         method="point",
         scenario=scenario,
     )
-
-
-def default_workers() -> int:
-    """The cores this process may use (numbers never depend on it)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def _chunks(draws: int, chunk_size: int) -> list[range]:

@@ -41,8 +41,6 @@ def map_in_order(
         yield from _on_dask(task, scenario, sampler, chunks, workers, scheduler, extra)
         return
     if workers is None:
-        from simulate.engine import default_workers
-
         workers = default_workers()
     if workers <= 1 or len(chunks) == 1:
         for blocks in chunks:
@@ -68,6 +66,14 @@ def map_in_order(
     finally:
         # on an interrupt, chunks not started are dropped; the running ones end by themselves
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def default_workers() -> int:
+    """The cores this process may use (numbers never depend on it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from simulate.distributions import fmt
 from simulate.humanize import cell, humanize, unit_label
 from simulate.models import MODELS
 from simulate.models.base import DOMAINS
-from simulate.spec import Scenario
+from simulate.scenario import Scenario
 from simulate.summary import HISTOGRAM, QuantitySummary, Sensitivity, Summary, percentile_key
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ import numpy as np
 
 from simulate import __version__, interrupts, temporaries
 from simulate.sampling import BLOCK_SIZE
-from simulate.spec import Scenario
+from simulate.scenario import Scenario
 
 FIXED_GROUP = "fixed"
 # HDF5's own structures beyond the draws (chunk indexes, attributes), with room to spare
@@ -75,6 +75,26 @@ def dataset_attrs(scenario: Scenario, draws: int, seed: int | None, method: str)
         # assumptions replaced on the command line (the sha256 covers them too)
         "set_on_command_line": json.dumps(dict(scenario.overrides)),
     }
+
+
+def to_dataset(scenario: Scenario, draws: Any) -> Any:
+    """An xarray Dataset over ``draw`` with every input and output and their metadata.
+
+    Dimensions are ``(chain, draw)`` with a single chain: arviz's layout for draws, so
+    ``arviz.summary`` and ``arviz.hdi`` accept the Dataset unchanged. A fixed input is a
+    broadcast view here, costing no memory (on disk it is stored once: :class:`DrawWriter`).
+    """
+    import xarray as xr
+
+    variables = {}
+    for name, values in {**draws.inputs, **draws.outputs}.items():
+        values = np.broadcast_to(np.asarray(values, dtype=float), (draws.draws,))
+        variables[name] = xr.Variable(
+            ("chain", "draw"), values[np.newaxis, :], attrs=variable_attrs(scenario, name)
+        )
+    return xr.Dataset(
+        variables, attrs=dataset_attrs(scenario, draws.draws, draws.seed, draws.method)
+    )
 
 
 def summary_attrs(entry: Any) -> dict[str, Any]:

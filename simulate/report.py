@@ -30,7 +30,7 @@ from simulate.results import (
     write_text,
     write_together,
 )
-from simulate.spec import Scenario
+from simulate.scenario import Scenario
 from simulate.summary import QuantityError, QuantitySummary, Summary, TornadoRow
 from simulate.thresholds import threshold_factor
 

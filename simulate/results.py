@@ -23,7 +23,7 @@ import numpy as np
 from simulate import interrupts, temporaries
 from simulate.engine import Draws, Streamed, default_workers
 from simulate.humanize import humanize, percent
-from simulate.spec import Scenario
+from simulate.scenario import Scenario
 from simulate.statistics import Sketch, exact_statistics
 from simulate.summary import (
     HISTOGRAM,
@@ -415,28 +415,6 @@ def _infeasible_report(
 def _json_float(value: Any) -> float | None:
     x = float(np.asarray(value).reshape(-1)[0])
     return x if math.isfinite(x) else None
-
-
-def to_dataset(scenario: Scenario, draws: Draws) -> Any:
-    """An xarray Dataset over ``draw`` with every input and output and their metadata.
-
-    Dimensions are ``(chain, draw)`` with a single chain: arviz's layout for draws, so
-    ``arviz.summary`` and ``arviz.hdi`` accept the Dataset unchanged. A fixed input is a
-    broadcast view here, costing no memory (on disk it is stored once: :mod:`simulate.netcdf`).
-    """
-    import xarray as xr
-
-    from simulate.netcdf import dataset_attrs, variable_attrs
-
-    variables = {}
-    for name, values in {**draws.inputs, **draws.outputs}.items():
-        values = np.broadcast_to(np.asarray(values, dtype=float), (draws.draws,))
-        variables[name] = xr.Variable(
-            ("chain", "draw"), values[np.newaxis, :], attrs=variable_attrs(scenario, name)
-        )
-    return xr.Dataset(
-        variables, attrs=dataset_attrs(scenario, draws.draws, draws.seed, draws.method)
-    )
 
 
 def unwritable_reason(path: str | Path) -> str | None:

@@ -21,7 +21,7 @@ import numpy as np
 from simulate.dependence import UNIFORM_EDGE
 from simulate.engine import default_workers, evaluate, point_values, run
 from simulate.errors import PriorsError
-from simulate.spec import Scenario
+from simulate.scenario import Scenario
 from simulate.summary import (
     QuantityError,
     Sensitivity,

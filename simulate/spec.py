@@ -17,14 +17,12 @@ import re
 import stat
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from simulate import (
-    dimensions,
     distributions,
     expressions,
     spec_joint,
@@ -33,12 +31,14 @@ from simulate import (
     units,
 )
 from simulate.dependence import Dependence
-from simulate.distributions import Distribution, DistributionError
+from simulate.distributions import DistributionError
+from simulate.engine import evaluate, point_values
 from simulate.errors import PriorsError
-from simulate.graph import GraphError, Step, plan
+from simulate.graph import GraphError, plan
 from simulate.models import MODELS, Model, vocabulary
 from simulate.models.base import DOMAINS
-from simulate.thresholds import Threshold, parse_threshold, threshold_factor
+from simulate.scenario import Assumption, Derived, Scenario
+from simulate.thresholds import parse_threshold, threshold_factor
 
 FORMAT_VERSION = 1
 TAIL = 1e-9  # the share of draws beyond a model input's domain that is refused
@@ -61,110 +61,6 @@ OPTION_KEYS = {"point", "unit", "source", "description", "min", "max", "interval
 DERIVED_KEYS = {"expr", "unit", "source", "description"}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = {"draw"} | set(expressions.FUNCTIONS)
-
-
-@dataclass(frozen=True)
-class Assumption:
-    """A sampled input: its distribution (in ``unit``, as declared) and where the belief comes
-    from."""
-
-    name: str
-    distribution: Distribution
-    unit: str
-    declared_unit: str
-    declaration: str
-    source: str
-    description: str
-    file: str
-
-
-@dataclass(frozen=True)
-class Derived:
-    """A quantity computed by a whitelisted expression over other quantities.
-
-    ``inferred_unit`` is the unit the expression gives; ``unit`` the one the quantity is kept
-    and shown in (as declared, else the unit a model reads it in, else the inferred one's
-    conventional unit), and ``factor`` converts the first into the second.
-    """
-
-    name: str
-    expression: expressions.Expression
-    unit: str
-    factor: float
-    source: str
-    description: str
-    file: str
-    declared_unit: str | None = None
-    inferred_unit: str = ""
-    typed: dimensions.Typed | None = None
-
-    def __call__(self, env: expressions.Env) -> Any:
-        """The quantity's values, in ``unit``, from the values (in their units) it reads."""
-        if self.typed is None:  # only before the scenario is planned
-            raise RuntimeError(f"{self.name} has not been compiled with units")
-        value = self.typed(env)
-        return value * self.factor if self.factor != 1.0 else value
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A validated priors file: assumptions, derived quantities, models, evaluation order."""
-
-    name: str
-    title: str
-    description: str
-    path: str
-    sha256: str
-    assumptions: dict[str, Assumption]
-    derived: dict[str, Derived]
-    models: tuple[Model, ...]
-    steps: tuple[Step, ...]
-    report: tuple[str, ...]
-    thresholds: tuple[Threshold, ...] = ()
-    # name → factor from the unit a quantity is kept in to the unit the models read it in
-    input_factors: dict[str, float] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    # what a model says the scenario leaves out (e.g. serving without a KV cache): notes that
-    # do not make the file wrong
-    notes: tuple[str, ...] = ()
-    # assumptions drawn together: rank correlations and joint parameter sets
-    dependence: Dependence = field(default_factory=Dependence)
-    joint_sets: tuple[spec_joint.JointSet, ...] = ()
-    # assumptions replaced on the command line (--set NAME=VALUE), in name order
-    overrides: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def outputs(self) -> list[str]:
-        """Names computed from the assumptions (model outputs and derived), in order."""
-        return [name for step in self.steps for name in step.provides]
-
-    @property
-    def sampled(self) -> list[str]:
-        """Assumptions that are not fixed, in the order they were declared."""
-        return [n for n, a in self.assumptions.items() if not a.distribution.is_fixed]
-
-    def unit(self, name: str) -> str:
-        """The unit a quantity's numbers are in (as declared, or inferred, or the model's)."""
-        if name in self.assumptions:
-            return self.assumptions[name].unit
-        if name in self.derived:
-            return self.derived[name].unit
-        for model in self.models:
-            for port in model.outputs:
-                if port.name == name:
-                    return port.unit
-        raise KeyError(name)
-
-    def description_of(self, name: str) -> str:
-        if name in self.assumptions:
-            return self.assumptions[name].description
-        if name in self.derived:
-            return self.derived[name].description
-        for model in self.models:
-            for port in model.outputs:
-                if port.name == name:
-                    return port.description
-        return ""
 
 
 def load(
@@ -547,8 +443,6 @@ def _check_domains(scenario: Scenario) -> None:
     """Refuse a model input whose declared values fall outside its domain (a negative price,
     an MFU of 40 meant as 40 %): an assumption by its distribution's values or support, a
     derived quantity or another model's output by its value in the base case."""
-    from simulate.engine import evaluate, point_values
-
     ports = [(m, p) for m in scenario.models for p in (*m.inputs, *m.optional) if p.domain]
     base: dict[str, Any] | None = None
     for model, port in ports:
@@ -621,8 +515,6 @@ def _check_assumption_domain(assumption: Assumption, port: Any, domain: Any, fac
 
 def _check_implied_mfu(scenario: Scenario) -> None:
     """Refuse facts whose base case implies more FLOPs than the accelerators can deliver."""
-    from simulate.engine import evaluate, point_values
-
     values = {**point_values(scenario)}
     values.update(evaluate(scenario, values))
     mfu = float(values["implied_mfu"])

@@ -168,7 +168,7 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     from simulate import results
 
     scenario = simulate.load(PRIORS / "gpt3-training.toml")
-    dataset = results.to_dataset(scenario, simulate.run(scenario, 100, seed=0))
+    dataset = simulate.to_dataset(scenario, simulate.run(scenario, 100, seed=0))
     target = tmp_path / "x.nc"
     target.write_text("previous results")
 
