@@ -61,7 +61,7 @@ def wide(tmp_path_factory):
         ("small", ["--draws", "1e7", "--workers", "1", "--chunk-size", "4e6"]),
         ("small", ["--draws", "2e6", "--statistics", "exact"]),
         ("wide", ["--draws", "2e4"]),  # kept
-        ("wide", ["--draws", "2e5", "--statistics", "streamed", "--workers", "2"]),
+        ("wide", ["--draws", "131072", "--statistics", "streamed", "--chunk-size", "65536"]),
     ],
 )
 def test_the_estimate_is_within_twice_the_measured_peak(which, options, wide):
