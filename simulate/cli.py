@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from simulate import __version__, interrupts, temporaries, voice
-from simulate.errors import PriorsError
+from simulate.errors import PriorsError, RunRefused
 from simulate.thresholds import parse_threshold
 
 FORMATS = ("table", "json", "csv")
@@ -84,6 +84,9 @@ class Group(click.Group):
             return super().invoke(ctx)
         except PriorsError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except RunRefused as exc:
+            click.echo(f"error: {exc.option}: {exc.message}", err=True)
             ctx.exit(2)
         except QuantityError as exc:  # a command that names no option for it: say the name
             click.echo(f"error: {exc.message}", err=True)
@@ -158,22 +161,11 @@ def _check_memory(
     streamed: bool = False,
     **run: Any,
 ) -> None:
-    """Refuse, before sampling, a run that cannot fit in the memory this machine has free.
-    ``run`` holds the options that change it: chunk_size, workers, sink."""
-    from simulate import engine
+    """Refuse, before sampling, a run that cannot fit in the memory this machine has free."""
+    from simulate import checks
 
-    needed = sum(engine.bytes_needed(s, draws, method, rows, streamed, **run) for s in scenarios)
-    what = f"a Sobol design of {rows:,} evaluations" if rows else f"{draws:,} draws"
-    available = engine.bytes_available()
-    if available is not None and needed > 0.8 * available:
-        raise PriorsError(
-            None,
-            option,
-            f"{what} would need about {needed / 2**30:,.1f} GiB of memory ("
-            + ("a few chunks in flight per worker" if streamed else "every draw is kept")
-            + f"), but {available / 2**30:,.1f} GiB is available; use a smaller {option}"
-            + (" or --statistics streamed" if _command() == "run" and not streamed else ""),
-        )
+    parameter = option.removeprefix("--").replace("-", "_")
+    checks.memory(scenarios, draws, method, rows, streamed, parameter, **run)
 
 
 def _command() -> str | None:
@@ -401,14 +393,10 @@ def run(
       simulate run priors/gpt3-training.toml --draws 1e7 --workers 2 --out results/gpt3.nc
       simulate run priors/gpt3-training.toml --threshold "training_cost_usd>2e6" --format json
     """
-    from simulate import engine, formatting, netcdf, results
+    from simulate import checks, engine, formatting, netcdf, results
 
     from_options = [parse_threshold(t) for t in thresholds]
-    suffix = Path(out).suffix.lower() if out is not None else None
-    if out is not None and suffix not in (".nc", ".json", ".csv"):
-        raise PriorsError(
-            None, "--out", f"expected a path ending in .nc, .json or .csv, got {out!r}"
-        )
+    suffix = checks.suffix(out, (".nc", ".json", ".csv")) if out is not None else None
     _check_out(out)
     scenario = _scenario(file, sets, quiet)
     parsed_thresholds = _thresholds(scenario, from_options)
@@ -605,11 +593,9 @@ def _validate_names(scenario: Any, thresholds: list[Any], option: str = "--thres
 
 
 def _check_disk(scenario: Any, draws: int, out: str) -> None:
-    from simulate import netcdf
+    from simulate import checks
 
-    reason = netcdf.short_of_space(scenario, draws, out)
-    if reason:
-        raise PriorsError(None, "--out", reason)
+    checks.disk(scenario, draws, out)
 
 
 @cli.command()
@@ -672,15 +658,14 @@ def compare(
       simulate compare priors/gpt3-training-owned-v100.toml \\
           priors/gpt3-training-owned-h100.toml --output training_cost_usd
     """
+    from simulate import checks, formatting
     from simulate import compare as comparing
-    from simulate import formatting
 
     scenario_a = _scenario(file_a, sets, label=True)
     scenario_b = _scenario(file_b, sets, label=True)
     _check_memory([scenario_a, scenario_b], draws, method)
     if figure is not None:
-        if Path(figure).suffix.lower() != ".png":
-            raise PriorsError(None, "--figure", f"expected a path ending in .png, got {figure!r}")
+        checks.suffix(figure, (".png",), "figure")
         _check_out(figure, option="--figure")
     with _option_for_quantities("--output"):
         result = _writing(
@@ -780,23 +765,16 @@ def sensitivity(
     Example:
       simulate sensitivity priors/search-two-stage.toml --output query_cost_usd
     """
-    from simulate import formatting, results
+    from simulate import checks, formatting, results
     from simulate import sensitivity as analysis
 
     chosen = (
         analysis.METHODS if "all" in methods else tuple(m for m in analysis.METHODS if m in methods)
     )
-    suffix = Path(out).suffix.lower() if out is not None else None
-    if out is not None and suffix not in (".json", ".csv"):
-        raise PriorsError(None, "--out", f"expected a path ending in .json or .csv, got {out!r}")
+    suffix = checks.suffix(out, (".json", ".csv")) if out is not None else None
     _check_out(out)
-    if "sobol" in chosen and draws < analysis.MIN_SOBOL_SAMPLES:
-        raise PriorsError(
-            None,
-            "--draws",
-            f"Sobol indices need at least {analysis.MIN_SOBOL_SAMPLES} base samples (the "
-            f"estimates and their bootstrap are noise below that), got {draws}",
-        )
+    if "sobol" in chosen:
+        checks.sobol_samples(draws, "draws")
     if "sobol" in chosen and draws & (draws - 1):
         click.echo(
             f"note: Sobol designs are balanced for a power of 2; {draws:,} is not "
@@ -876,27 +854,19 @@ def report(
     """
     import shlex
 
+    from simulate import checks
     from simulate import report as reporting
 
     from_options = [parse_threshold(t) for t in thresholds]
     scenario = _scenario(file, sets, quiet)
     parsed = _thresholds(scenario, from_options)
     _validate_names(scenario, parsed)
-    from simulate.sensitivity import MIN_SOBOL_SAMPLES
-
-    if sobol_samples < MIN_SOBOL_SAMPLES:
-        raise PriorsError(
-            None,
-            "--sobol-samples",
-            f"Sobol indices need at least {MIN_SOBOL_SAMPLES} base samples (the estimates "
-            f"and their bootstrap are noise below that), got {sobol_samples}",
-        )
+    checks.sobol_samples(sobol_samples)
     _check_memory([scenario], draws)
     factors = len(scenario.dependence.factors(scenario.sampled))
     _check_memory([scenario], 1, rows=sobol_samples * (factors + 2), option="--sobol-samples")
     target = out if out is not None else f"results/{scenario.name}.md"
-    if Path(target).suffix.lower() != ".md":
-        raise PriorsError(None, "--out", f"expected a path ending in .md, got {target!r}")
+    checks.suffix(target, (".md",))
     # the longest figure name must fit too: NAME-OUTPUT-distribution.png beside it
     longest = max(reporting.key_outputs(scenario) or [""], key=len)
     figure = Path(target).with_name(f"{Path(target).stem}-{longest}-distribution.png")
@@ -960,8 +930,9 @@ def _table_command(name: str, folder: str, draws: int, seed: int, out: str) -> s
     """Check a table command's --out, and the command line that reproduces it."""
     import shlex
 
-    if Path(out).suffix.lower() != ".md":
-        raise PriorsError(None, "--out", f"expected a path ending in .md, got {out!r}")
+    from simulate import checks
+
+    checks.suffix(out, (".md",))
     _check_out(out, str(Path(out).with_suffix(".png")))
     return shlex.join(
         ["simulate", name, "--priors", folder, "--draws", str(draws), "--seed", str(seed),
@@ -1054,7 +1025,7 @@ def init(name: str, model_name: str, out: str | None, force: bool) -> None:
     """
     import re
 
-    from simulate import template
+    from simulate import checks, template
     from simulate.models import MODELS
     from simulate.results import write_text
 
@@ -1063,8 +1034,7 @@ def init(name: str, model_name: str, out: str | None, force: bool) -> None:
     if model_name not in MODELS:
         raise PriorsError(None, "--model", f"no model {model_name!r}; models: {', '.join(MODELS)}")
     target = Path(out) if out is not None else Path("priors") / f"{name}.toml"
-    if target.suffix.lower() != ".toml":
-        raise PriorsError(None, "--out", f"expected a path ending in .toml, got {str(target)!r}")
+    checks.suffix(target, (".toml",))
     if target.exists() and not force:
         raise PriorsError(None, "--out", f"{target} exists; use --force to replace it")
     _check_out(str(target))

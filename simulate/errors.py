@@ -1,7 +1,9 @@
-"""The one exception type for a user's mistake.
+"""The exception types for a user's mistake.
 
-Every module that reads user input raises :class:`PriorsError`; the CLI catches it once and
-turns it into exit code 2 with a message that names the file and the key.
+Every module that reads user input raises :class:`PriorsError`, and a run that cannot
+succeed as asked (too large for the memory, a file the disk cannot hold) raises
+:class:`RunRefused`; the CLI catches both once and turns them into exit code 2 with a message
+that names the file and the key, or the option.
 """
 
 from __future__ import annotations
@@ -23,3 +25,18 @@ class PriorsError(ValueError):
     def __str__(self) -> str:
         where = ": ".join(part for part in (self.file, self.key) if part)
         return f"{where}: {self.message}" if where else self.message
+
+
+class RunRefused(ValueError):
+    """A run that cannot succeed as asked (see :mod:`simulate.checks`): ``parameter`` says
+    which argument to change (``draws``, ``out``, ``sobol_samples``)."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+    @property
+    def option(self) -> str:
+        """The command line's name for the parameter."""
+        return "--" + self.parameter.replace("_", "-")

@@ -34,7 +34,6 @@ METHODS = ("tornado", "spearman", "sobol")
 # Below this the Saltelli estimates and SALib's bootstrap (resamples of the base rows) are
 # noise: with 1 base sample S1 comes out at 1.4. 64 is the smallest power of 2 that gives
 # intervals worth reading for a handful of inputs.
-MIN_SOBOL_SAMPLES = 64
 DEFAULT_SWING = (10.0, 90.0)
 _EVALUATION_CHUNK = 2**20
 

@@ -365,3 +365,24 @@ def test_more_workers_than_quantities_do_not_multiply_the_memory_estimate():
     many = engine.bytes_needed(scenario, 10**6, workers=100_000)
     two = engine.bytes_needed(scenario, 10**6, workers=2)
     assert many < 2 * two
+
+
+def test_the_library_refuses_a_run_too_large_for_memory_as_the_command_line_does(monkeypatch):
+    import simulate
+    from simulate import engine
+
+    monkeypatch.setattr(engine, "bytes_available", lambda: 24 * 2**30)
+    scenario = simulate.load(PRIORS / "gpt3-training.toml")
+    with pytest.raises(simulate.RunRefused) as refused:
+        simulate.run(scenario, 10**11, seed=1)
+    assert refused.value.parameter == "draws" and "GiB of memory" in refused.value.message
+    assert "24.0 GiB is available" in refused.value.message
+    # streamed, the same draws fit: the memory no longer grows with them
+    streamed = simulate.stream(scenario, 10**6, seed=1, workers=1)
+    assert streamed.draws == 10**6
+    small = simulate.run(scenario, 1000, seed=1)
+    assert small.draws == 1000  # and a run that fits is the engine's, unchanged
+    assert (
+        small.outputs["training_cost_usd"]
+        == engine.run(scenario, 1000, seed=1).outputs["training_cost_usd"]
+    ).all()
