@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import math
 import os
 import shutil
 import sys
@@ -20,58 +19,24 @@ from typing import Any
 import click
 
 from simulate import __version__, interrupts, temporaries, voice
+from simulate.cli_options import (
+    FORMATS,
+    DrawCount,
+    Percentiles,
+    Swing,
+    draws_option,
+    format_option,
+    quiet_option,
+    scheduler_option,
+    seed_option,
+    set_option,
+    threshold_option,
+    workers_option,
+)
 from simulate.errors import PriorsError, RunRefused
+from simulate.progress import progress as progress_shown
+from simulate.progress import stages
 from simulate.thresholds import parse_threshold
-
-FORMATS = ("table", "json", "csv")
-
-
-MAX_DRAWS = 10**15  # draw indices stay exact in a float and well inside int64
-
-
-class DrawCount(click.ParamType):
-    """A positive whole number that may be written as ``1e6`` or ``1_000_000``."""
-
-    name = "N"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = float(value)
-        else:
-            try:
-                number = float(str(value).replace("_", ""))
-            except ValueError:
-                self.fail(
-                    f"expected a positive whole number such as 100000 or 1e6, got {value!r}",
-                    param,
-                    ctx,
-                )
-        if not math.isfinite(number) or number != int(number) or number < 1:
-            self.fail(
-                f"expected a positive whole number such as 100000 or 1e6, got {value!r}", param, ctx
-            )
-        if number > MAX_DRAWS:
-            self.fail(f"expected at most 1e15, got {value!r}", param, ctx)
-        return int(number)
-
-
-class Percentiles(click.ParamType):
-    name = "P,P,..."
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, ...]:
-        if isinstance(value, tuple):
-            return value
-        try:
-            numbers = tuple(float(v) for v in str(value).split(",") if v.strip())
-        except ValueError:
-            self.fail(
-                f"expected numbers between 0 and 100 separated by commas, got {value!r}", param, ctx
-            )
-        if not numbers or not all(0.0 <= q <= 100.0 for q in numbers):
-            self.fail(
-                f"expected numbers between 0 and 100 separated by commas, got {value!r}", param, ctx
-            )
-        return numbers
 
 
 class Group(click.Group):
@@ -173,16 +138,6 @@ def _command() -> str | None:
     return context.info_name if context else None
 
 
-def _quiet(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    if value:
-        voice.silence()
-    return value
-
-
-def quiet_option(help: str) -> Any:
-    return click.option("--quiet", "-q", is_flag=True, callback=_quiet, help=help)
-
-
 def _check_out(*paths: str | None, option: str = "--out") -> None:
     """Refuse, before any work, an output path that cannot be written."""
     from simulate.results import unwritable_reason
@@ -241,70 +196,6 @@ def _emit(text: str) -> None:
         # the reader has had enough (… | head): not an error, and --out is still written
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-
-
-def draws_option(default: str, help: str) -> Any:
-    return click.option(
-        "--draws", "-n", type=DrawCount(), default=default, show_default=True, help=help
-    )
-
-
-def seed_option(
-    help: str = "Random seed; the same seed gives the same numbers, bit for bit.",
-) -> Any:
-    return click.option(
-        "--seed", type=click.IntRange(min=0), default=42, show_default=True, help=help
-    )
-
-
-def workers_option(help: str) -> Any:
-    return click.option(
-        "--workers",
-        type=click.IntRange(min=1),
-        default=None,
-        show_default="the cores available",
-        help=help,
-    )
-
-
-def scheduler_option() -> Any:
-    return click.option(
-        "--scheduler",
-        metavar="ADDRESS",
-        default=None,
-        help="Run the chunks on a Dask cluster: 'local' starts one on this machine, "
-        "tcp://host:8786 uses a running scheduler (pip install 'llm-econ-simulate[dask]'). "
-        "Same seed, same numbers as a local run.",
-    )
-
-
-def format_option(
-    choices: tuple[str, ...] = FORMATS, help: str = "How to print the result on stdout."
-) -> Any:
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(choices),
-        default="table",
-        show_default=True,
-        help=help,
-    )
-
-
-def set_option() -> Any:
-    return click.option(
-        "--set",
-        "sets",
-        multiple=True,
-        metavar="NAME=VALUE",
-        help="What-if without editing the file: replace an assumption by a number (fixed) or "
-        "a distribution in the file's syntax, e.g. --set gross_margin=0.7 or --set "
-        "'gross_margin=beta:[0.6,0.8]'. Keeps its unit; repeatable.",
-    )
-
-
-def threshold_option(help: str) -> Any:
-    return click.option("--threshold", "thresholds", multiple=True, metavar="NAME>VALUE", help=help)
 
 
 @cli.command()
@@ -442,7 +333,7 @@ def run(
         if suffix == ".nc":  # the base case as one draw, in the same layout
             _finish(out, lambda: netcdf.write_draws(out, scenario, base))
     elif keep:
-        with _progress(show, draws, quiet) as progress:
+        with progress_shown(show, draws, quiet) as progress:
             kept = _scheduled(
                 engine.run, scenario, draws, seed, method, progress=progress, **options
             )
@@ -452,7 +343,7 @@ def run(
             _finish(out, lambda: netcdf.write_draws(out, scenario, kept, summary))
     else:
         with contextlib.ExitStack() as stack:
-            progress = stack.enter_context(_progress(show, draws, quiet))
+            progress = stack.enter_context(progress_shown(show, draws, quiet))
             sink = None
             if suffix == ".nc":
                 writer = netcdf.DrawWriter(
@@ -478,86 +369,6 @@ def run(
         _finish(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
     if out and not quiet:
         click.echo(f"wrote {out}", err=True)
-
-
-@contextlib.contextmanager
-def _stages(show: bool, names: tuple[str, ...]) -> Any:
-    """A progress bar over named stages; yields ``step(name)`` (a no-op when not shown)."""
-    if not show:
-        yield lambda name: None
-        return
-    with click.progressbar(length=len(names), label=names[0], file=sys.stderr) as bar:
-        started: list[str] = []
-
-        def step(name: str) -> None:
-            if started:
-                bar.update(1)
-            started.append(name)
-            bar.label = name
-
-        yield step
-        bar.update(len(names) - bar.pos)
-
-
-@contextlib.contextmanager
-def _progress(show: bool, draws: int, quiet: bool = False) -> Any:
-    """A progress callback: the bar's ``update`` when it is shown, and a :class:`Pace` that
-    says how long a long run will take (unless ``quiet``)."""
-    pace = None if quiet else Pace(draws, lambda line: click.echo(line, err=True))
-    if not show:
-        yield pace
-        return
-    with click.progressbar(length=draws, label="sampling", file=sys.stderr) as bar:
-
-        def update(done: int) -> None:
-            bar.update(done)
-            if pace is not None:
-                pace(done)
-
-        yield update
-
-
-class Pace:
-    """Once the first chunks are done, say how long the whole run will take at that pace,
-    when that is long (``--draws 1e12`` is days): a run nobody meant to wait for is stopped
-    with Ctrl-C at once, not discovered hours later."""
-
-    LONG_SECONDS = 60.0
-
-    def __init__(self, draws: int, say: Any, clock: Any = None) -> None:
-        import time
-
-        self.draws, self.say, self.clock = draws, say, clock or time.monotonic
-        self.started = self.clock()
-        self.done = 0
-        self.said = False
-
-    def __call__(self, done: int) -> None:
-        self.done += done
-        if self.said or self.done >= self.draws:
-            return
-        elapsed = self.clock() - self.started
-        if elapsed < 1.0 and self.done < self.draws // 20:
-            return  # too early for a pace worth quoting
-        self.said = True
-        total = elapsed * self.draws / self.done
-        if total - elapsed > self.LONG_SECONDS:
-            self.say(
-                f"note: at this pace the {self.draws:,} draws take about {_duration(total)} "
-                "in all; Ctrl-C stops the run"
-            )
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 36 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    if seconds < 365 * 86400:
-        return f"{seconds / 86400:.1f} days"
-    return f"{seconds / (365.25 * 86400):,.1f} years"
 
 
 def _scheduled(function: Any, *args: Any, **kwargs: Any) -> Any:
@@ -684,21 +495,6 @@ def compare(
         _emit(formatting.comparison_table(result))
 
 
-class Swing(click.ParamType):
-    name = "LO,HI"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, float]:
-        if isinstance(value, tuple):
-            return value
-        try:
-            lo, hi = (float(v) for v in str(value).split(","))
-        except ValueError:
-            self.fail(f"expected two percentiles such as 10,90, got {value!r}", param, ctx)
-        if not 0.0 < lo < hi < 100.0:
-            self.fail(f"expected 0 < LO < HI < 100, got {value!r}", param, ctx)
-        return lo, hi
-
-
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
@@ -788,7 +584,7 @@ def sensitivity(
         factors = len(scenario.dependence.factors(scenario.sampled))
         _check_memory([scenario], 1, rows=draws * (factors + 2))
     with (
-        _stages(not quiet and sys.stderr.isatty(), chosen) as step,
+        stages(not quiet and sys.stderr.isatty(), chosen) as step,
         _option_for_quantities("--output"),
     ):
         result = analysis.analyze(scenario, output, chosen, draws, seed, swing, workers, step)
@@ -877,7 +673,7 @@ def report(
     for text in sets:
         command += ["--set", text]
     command += ["--sobol-samples", str(sobol_samples), "--out", target]
-    with _stages(not quiet and sys.stderr.isatty(), ("sampling", "sensitivity", "figures")) as step:
+    with stages(not quiet and sys.stderr.isatty(), ("sampling", "sensitivity", "figures")) as step:
         written = _finish(
             target,
             lambda: reporting.write_report(

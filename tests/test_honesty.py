@@ -145,7 +145,7 @@ def test_a_set_of_files_that_fails_leaves_no_empty_folder(tmp_path):
 
 
 def test_a_long_run_says_how_long_once_its_pace_is_known():
-    from simulate.cli import Pace
+    from simulate.progress import Pace
 
     now = [0.0]
     said: list[str] = []
@@ -164,7 +164,7 @@ def test_a_long_run_says_how_long_once_its_pace_is_known():
 
 
 def test_a_short_run_says_nothing_about_its_pace():
-    from simulate.cli import Pace
+    from simulate.progress import Pace
 
     now = [0.0]
     said: list[str] = []
