@@ -23,7 +23,7 @@ from simulate.execution import default_workers
 from simulate.sampling import BLOCK_SIZE, Sampler, block_count
 from simulate.scenario import Scenario
 from simulate.statistics import BUCKET_BITS, Sketch
-from simulate.thresholds import COMPARE, Threshold, threshold_factor
+from simulate.thresholds import Threshold, count_hits, threshold_factor
 
 DEFAULT_CHUNK_SIZE = 2**20
 
@@ -225,7 +225,7 @@ def stream(
         mine = [t for t in thresholds if t.name == name]
         if name in fixed and not any(isinstance(t.value, str) for t in mine):
             value = float(fixed[name])
-            hits = [draws if COMPARE[t.op](value, t.value) else 0 for t in mine]
+            hits = [draws * count_hits(t.op, np.array([value]), t.value)[0] for t in mine]
             sketches[name] = Sketch.constant(value, draws, hits)
     streamed = [n for n in names if n not in sketches]
     for blocks, (chunk_sketches, arrays) in execution.map_in_order(
@@ -271,17 +271,13 @@ def _reduce_task(
         sketch = Sketch()
         for i, index in enumerate(blocks):
             part = values[i * BLOCK_SIZE : (i + 1) * BLOCK_SIZE]
-            # thresholds judge every draw that is a number: +inf (never reached) counts
-            valid = ~np.isnan(part)
             hits, seen = [], []
             for (threshold, _), limit in zip(mine, limits, strict=True):
-                judged = valid
                 if not isinstance(limit, float | int):
                     limit = limit[i * BLOCK_SIZE : (i + 1) * BLOCK_SIZE]
-                    judged = valid & ~np.isnan(limit)
-                    limit = limit[judged]
-                hits.append(int(np.count_nonzero(COMPARE[threshold.op](part[judged], limit))))
-                seen.append(int(np.count_nonzero(judged)))
+                counted, judged = count_hits(threshold.op, part, limit)
+                hits.append(counted)
+                seen.append(judged)
             sketch.add(index, part, hits, seen)
         sketches[name] = sketch
     arrays = {n: quantities[n] for n in [*sampled, *outputs]} if keep else None

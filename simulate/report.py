@@ -31,6 +31,7 @@ from simulate.results import (
     write_together,
 )
 from simulate.scenario import Scenario
+from simulate.statistics import sorted_percentiles
 from simulate.summary import QuantityError, QuantitySummary, Summary, TornadoRow
 from simulate.thresholds import threshold_factor
 
@@ -386,16 +387,7 @@ def _percentiles_with_infinity(values: np.ndarray, entry: QuantitySummary) -> li
     a finite draw and an infinite one is infinite."""
     if not np.count_nonzero(values == np.inf):
         return [entry.percentile(q) for q in (5, 50, 95)]
-    ordered = np.sort(values[~np.isnan(values)])
-    out: list[float | None] = []
-    for q in (5, 50, 95):
-        position = (len(ordered) - 1) * q / 100
-        low, high = ordered[int(np.floor(position))], ordered[int(np.ceil(position))]
-        if np.isinf(high) or np.isinf(low):
-            out.append(float(high) if np.isinf(high) and high > 0 else float(low))
-        else:
-            out.append(float(low + (high - low) * (position - np.floor(position))))
-    return out
+    return sorted_percentiles(np.sort(values[~np.isnan(values)]), (5, 50, 95))
 
 
 def _threshold_words(

@@ -33,7 +33,7 @@ from simulate.summary import (
     ThresholdResult,
     UnknownQuantity,
 )
-from simulate.thresholds import COMPARE, Threshold, threshold_factor
+from simulate.thresholds import Threshold, count_hits, threshold_factor
 
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 HDI_PROBABILITY = 0.9
@@ -141,14 +141,8 @@ def _threshold_result(
 ) -> ThresholdResult:
     """P(value op limit) over the draws where both sides are numbers: an infinite draw (a
     break-even never reached) counts, on its side of the limit; NaN draws do not."""
-    limit: Any = threshold.value
-    valid = ~np.isnan(values)
-    if isinstance(threshold.value, str):
-        limit = np.broadcast_to(reference, values.shape)
-        valid &= ~np.isnan(limit)
-        limit = limit[valid]
-    seen = int(np.count_nonzero(valid))
-    hits = int(np.count_nonzero(COMPARE[threshold.op](values[valid], limit)))
+    limit = np.broadcast_to(reference, values.shape) if isinstance(threshold.value, str) else None
+    hits, seen = count_hits(threshold.op, values, threshold.value if limit is None else limit)
     probability = hits / seen if seen else None
     return ThresholdResult(threshold.name, threshold.op, threshold.value, probability)
 

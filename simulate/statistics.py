@@ -35,6 +35,10 @@ _DENSE_MAX = 1 << 20  # the dense window of a histogram side never outgrows 8 Mi
 
 def _interpolate(a: float, b: float, fraction: float) -> float:
     # numpy.percentile's linear interpolation, symmetric about the midpoint
+    if fraction == 0.0:
+        return a
+    if math.isinf(a) or math.isinf(b):  # between a draw and an infinite one: the infinite side
+        return b if math.isinf(b) and b > 0 else a
     return a + (b - a) * fraction if fraction < 0.5 else b - (b - a) * (1 - fraction)
 
 
@@ -45,6 +49,16 @@ def _positions(n: int, percentiles: Sequence[float]) -> list[tuple[int, int, flo
         lower = math.floor(position)
         out.append((lower, min(lower + 1, n - 1), position - lower))
     return out
+
+
+def sorted_percentiles(ordered: np.ndarray, percentiles: Sequence[float]) -> list[float]:
+    """Percentiles of sorted ``ordered`` (non-empty, no NaN) by numpy's linear interpolation.
+    Infinite draws take part (a break-even never reached is +∞, not missing): a percentile
+    between a finite draw and an infinite one is infinite."""
+    return [
+        _interpolate(float(ordered[lo]), float(ordered[hi]), f)
+        for lo, hi, f in _positions(len(ordered), percentiles)
+    ]
 
 
 def exact_statistics(
@@ -58,10 +72,7 @@ def exact_statistics(
     """
     n = len(values)
     ordered = np.sort(values)
-    quantiles = [
-        _interpolate(float(ordered[lo]), float(ordered[hi]), f)
-        for lo, hi, f in _positions(n, percentiles)
-    ]
+    quantiles = sorted_percentiles(ordered, percentiles)
     width = math.floor(probability * n)
     count = n - width
     if count <= 0 or width == 0:

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -93,3 +94,18 @@ def threshold_factor(
             f"{threshold} compares {threshold.name} in {unit} with {threshold.value} in "
             f"{other}: they measure different things",
         ) from None
+
+
+def count_hits(op: str, values: np.ndarray, limit: Any) -> tuple[int, int]:
+    """``(hits, judged)``: of the draws where both sides are numbers, how many satisfy
+    ``values op limit``. An infinite draw (a break-even never reached) is judged on its side
+    of the limit; a NaN draw, or a NaN of a per-draw reference ``limit``, is not judged. The
+    one rule behind every threshold probability, kept and streamed."""
+    values = np.asarray(values, dtype=float)
+    judged = ~np.isnan(values)
+    if np.ndim(limit):  # a reference quantity, draw by draw
+        limit = np.broadcast_to(np.asarray(limit, dtype=float), values.shape)
+        judged &= ~np.isnan(limit)
+        limit = limit[judged]
+    hits = int(np.count_nonzero(COMPARE[op](values[judged], limit)))
+    return hits, int(np.count_nonzero(judged))

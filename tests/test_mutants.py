@@ -85,3 +85,29 @@ def test_streamed_threshold_chances_count_infinite_draws(priors_file):
         assert above.probability == pytest.approx(np.mean(u > 0.5), abs=1e-12)
         [below] = summary.outputs["z"].thresholds
         assert below.probability == pytest.approx(np.mean(u > 0.75) + np.mean(u < 0.5), abs=1e-12)
+
+
+def test_the_one_threshold_rule_judges_infinity_and_skips_nan():
+    import numpy as np
+
+    from simulate.thresholds import count_hits
+
+    values = np.array([1.0, 2.0, np.inf, -np.inf, np.nan, 2.0])
+    assert count_hits(">=", values, 2.0) == (3, 5)  # 2, inf, 2 of the five numbers
+    assert count_hits(">", values, 2.0) == (1, 5)  # only inf: 2 is not above 2
+    assert count_hits("<", values, 2.0) == (2, 5)  # 1 and -inf
+    reference = np.array([0.0, np.nan, 1.0, 0.0, 0.0, 3.0])  # a quantity, draw by draw
+    assert count_hits(">", values, reference) == (2, 4)  # 1 > 0, inf > 1; -inf, 2 < 3 not
+
+
+def test_percentiles_between_a_draw_and_infinity_are_infinite():
+    import numpy as np
+
+    from simulate.statistics import sorted_percentiles
+
+    ordered = np.array([1.0, 2.0, 3.0, np.inf])
+    assert sorted_percentiles(ordered, (0, 50, 100)) == [1.0, 2.5, np.inf]
+    assert sorted_percentiles(ordered, (90,)) == [np.inf]  # between 3 and +inf
+    assert sorted_percentiles(np.array([-np.inf, 1.0]), (50,)) == [-np.inf]
+    finite = np.sort(np.random.default_rng(0).normal(size=1001))
+    assert sorted_percentiles(finite, (5, 37.5, 95)) == list(np.percentile(finite, (5, 37.5, 95)))
