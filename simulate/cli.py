@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import traceback
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -479,20 +480,22 @@ def compare(
         checks.suffix(figure, (".png",), "figure")
         _check_out(figure, option="--figure")
     with _option_for_quantities("--output"):
-        result = _writing(
-            figure or "",
-            lambda: comparing.compare(
-                scenario_a, scenario_b, output, draws, seed, method, percentiles,
-                workers=workers, figure=figure,
-            ),
-            "--figure",
-        )  # fmt: skip
+        result = comparing.compare(
+            scenario_a, scenario_b, output, draws, seed, method, percentiles, workers=workers
+        )
     if output_format == "json":
         _emit(formatting.to_json(result))
     elif output_format == "markdown":
         _emit(formatting.comparison_markdown(result))
     else:
         _emit(formatting.comparison_table(result))
+    if figure is not None:  # the last act: written whole, or not at all
+        from simulate import figures
+        from simulate.results import write_together
+
+        names, unit = (scenario_a.name, scenario_b.name), result.unit
+        draw = partial(figures.overlay, *result.paired, names, output, unit)
+        _finish(figure, lambda: write_together([(Path(figure), draw)]), "--figure")
 
 
 @cli.command()

@@ -8,8 +8,7 @@ in both: the comparison measures the difference between the scenarios, not sampl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,6 +51,8 @@ class Comparison:
     pairs_left_out: int
     difference_b_minus_a: QuantitySummary | None = None
     p_b_less_than_a: float | None = None
+    # the output's paired draws where both are finite (A's unit): what a figure draws
+    paired: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         ratio = self.ratio_b_over_a
@@ -97,10 +98,9 @@ def compare(
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
-    figure: str | Path | None = None,
 ) -> Comparison:
-    """P(A < B), and the distributions of B − A and B / A, for one output of both scenarios
-    (with ``figure``, also both distributions overlaid, and B − A, as a PNG)."""
+    """P(A < B), and the distributions of B − A and B / A, for one output of both scenarios;
+    ``paired`` keeps the draws for a figure (:func:`simulate.figures.overlay`)."""
     for scenario in (a, b):
         if output not in scenario.outputs and output not in scenario.assumptions:
             raise UnknownQuantity(output, scenario.outputs, scenario.name)
@@ -129,10 +129,6 @@ def compare(
         and a.dependence.signature(name) == b.dependence.signature(name)
     )
     unit = a.unit(output)
-    if figure is not None:
-        from simulate import figures
-
-        figures.overlay(value_a[both], value_b[both], (a.name, b.name), output, unit, Path(figure))
     return Comparison(
         output=output,
         unit=unit,
@@ -148,5 +144,6 @@ def compare(
         difference_b_minus_a=quantity_summary(
             output, unit, value_b[both] - value_a[both], percentiles
         ),
+        paired=(value_a[both], value_b[both]),
         p_b_less_than_a=float(np.mean(value_b[both] < value_a[both])) if both.any() else None,
     )
