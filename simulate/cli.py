@@ -698,13 +698,14 @@ def check(file: str, output_format: str) -> None:
     (declared and achieved), joint parameter sets and the order in which models run.
     Exits with code 2 and names the key if anything is wrong.
     """
-    from simulate import formatting
+    from simulate import engine, formatting
 
     scenario = _scenario(file)
+    achieved = engine.achieved_correlations(scenario)  # declared ρ against drawn ρ
     if output_format == "json":
-        _emit(formatting.to_json(formatting.scenario_data(scenario)))
+        _emit(formatting.to_json(formatting.scenario_data(scenario, achieved)))
     else:
-        _emit(formatting.scenario_table(scenario))
+        _emit(formatting.scenario_table(scenario, achieved))
 
 
 def _table_options(folder: str, folder_help: str, draws: str, draws_help: str, out: str) -> Any:

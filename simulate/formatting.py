@@ -230,7 +230,9 @@ def _csv_number(x: Any) -> str:
     return "" if x is None else repr(float(x))
 
 
-def scenario_data(scenario: Scenario) -> dict[str, Any]:
+def scenario_data(
+    scenario: Scenario, achieved: Sequence[tuple[str, str, float, float]] = ()
+) -> dict[str, Any]:
     """What ``simulate check`` reports about a validated scenario."""
     assumptions = {}
     for name, a in scenario.assumptions.items():
@@ -254,11 +256,8 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
         }
         for name, d in scenario.derived.items()
     }
-    from simulate.engine import achieved_correlations
-
     correlations = [
-        {"names": [a, b], "declared": rho, "achieved": achieved}
-        for a, b, rho, achieved in achieved_correlations(scenario)
+        {"names": [a, b], "declared": rho, "achieved": reached} for a, b, rho, reached in achieved
     ]
     joint = {
         j.label: {"names": list(j.names), "kind": j.kind, "detail": j.detail, "source": j.source}
@@ -285,8 +284,10 @@ def _origin(scenario: Scenario, file: str) -> str:
     return os.path.relpath(file, os.path.dirname(scenario.path) or ".")
 
 
-def scenario_table(scenario: Scenario) -> str:
-    data = scenario_data(scenario)
+def scenario_table(
+    scenario: Scenario, achieved: Sequence[tuple[str, str, float, float]] = ()
+) -> str:
+    data = scenario_data(scenario, achieved)
     parts = [
         f"{scenario.path}: OK — {scenario.title}"
         + (f"\n{scenario.description}" if scenario.description else "")
