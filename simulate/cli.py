@@ -34,9 +34,9 @@ from simulate.cli_common import (
 from simulate.cli_options import (
     FORMATS,
     DrawCount,
-    Percentiles,
     draws_option,
     format_option,
+    percentiles_option,
     quiet_option,
     scheduler_option,
     seed_option,
@@ -121,13 +121,7 @@ def cli() -> None:
     is_flag=True,
     help="Evaluate once with every assumption at its point value (the base case).",
 )
-@click.option(
-    "--percentiles",
-    type=Percentiles(),
-    default="5,25,50,75,95",
-    show_default=True,
-    help="Percentiles to report, between 0 and 100.",
-)
+@percentiles_option("5,25,50,75,95", "Percentiles to report, between 0 and 100.")
 @threshold_option(
     "Also report P(NAME > VALUE) (or <, >=, <=); repeatable. VALUE is a number in the "
     "quantity's unit (as declared or inferred; `simulate check` shows it), or another "

@@ -20,10 +20,10 @@ from simulate.cli_common import (
 )
 from simulate.cli_options import (
     DrawCount,
-    Percentiles,
     Swing,
     draws_option,
     format_option,
+    percentiles_option,
     quiet_option,
     seed_option,
     set_option,
@@ -53,13 +53,7 @@ from simulate.thresholds import parse_threshold
     show_default=True,
     help="Sampling method (both keep common random numbers).",
 )
-@click.option(
-    "--percentiles",
-    type=Percentiles(),
-    default="5,50,95",
-    show_default=True,
-    help="Percentiles of A, B and B/A to report.",
-)
+@percentiles_option("5,50,95", "Percentiles of A, B and B/A to report.")
 @workers_option("Threads per run; never changes numbers.")
 @format_option(("table", "json", "markdown"))
 @set_option()

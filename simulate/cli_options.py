@@ -149,3 +149,9 @@ class Swing(click.ParamType):
         if not 0.0 < lo < hi < 100.0:
             self.fail(f"expected 0 < LO < HI < 100, got {value!r}", param, ctx)
         return lo, hi
+
+
+def percentiles_option(default: str, help: str) -> Any:
+    return click.option(
+        "--percentiles", type=Percentiles(), default=default, show_default=True, help=help
+    )
