@@ -36,7 +36,7 @@ _API = {
     "ThresholdResult": "simulate.summary",
     "UnknownQuantity": "simulate.summary",
     "to_dataset": "simulate.netcdf",
-    "write_netcdf": "simulate.results",
+    "write_netcdf": "simulate.files",
     "MODELS": "simulate.models",
     "Draws": "simulate.engine",
     "QuantityError": "simulate.summary",

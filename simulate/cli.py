@@ -184,7 +184,7 @@ def run(
       simulate run priors/gpt3-training.toml --draws 1e7 --workers 2 --out results/gpt3.nc
       simulate run priors/gpt3-training.toml --threshold "training_cost_usd>2e6" --format json
     """
-    from simulate import checks, engine, formatting, netcdf, results
+    from simulate import checks, engine, files, formatting, netcdf, notices, results
 
     from_options = [parse_threshold(t) for t in thresholds]
     suffix = checks.suffix(out, (".nc", ".json", ".csv")) if out is not None else None
@@ -219,8 +219,8 @@ def run(
         if not quiet:
             for line in [
                 *outside,
-                *results.nonfinite_report(summary, scenario),
-                *results.precision_report(summary),
+                *notices.nonfinite_report(summary, scenario),
+                *notices.precision_report(summary),
             ]:
                 click.echo(line, err=True)
         emit(rendered[output_format](summary))
@@ -238,7 +238,7 @@ def run(
                 engine.run, scenario, draws, seed, method, progress=progress, **options
             )
         summary = results.summarize(scenario, kept, percentiles, parsed_thresholds, workers=workers)
-        say(summary, results.domain_report(scenario, kept))
+        say(summary, notices.domain_report(scenario, kept))
         if suffix == ".nc":
             finish(out, lambda: netcdf.write_draws(out, scenario, kept, summary))
     else:
@@ -260,13 +260,13 @@ def run(
                 thresholds=parsed_thresholds, sink=sink, **options,
             )  # fmt: skip
             summary = results.summarize_stream(scenario, streamed, percentiles)
-            say(summary, results.domain_report(scenario, streamed))
+            say(summary, notices.domain_report(scenario, streamed))
             if suffix == ".nc":
                 writing(out, lambda: opened.annotate(summary))
                 finish(out, stack.close)  # the writer's exit moves the file into place
     if suffix in (".json", ".csv"):
         text = rendered[suffix[1:]](summary)
-        finish(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
+        finish(out, lambda: files.write_text(text if text.endswith("\n") else text + "\n", out))
     if out and not quiet:
         click.echo(f"wrote {out}", err=True)
 

@@ -108,7 +108,7 @@ def compare(
         emit(formatting.comparison_table(result))
     if figure is not None:  # the last act: written whole, or not at all
         from simulate import figures
-        from simulate.results import write_together
+        from simulate.files import write_together
 
         names, unit = (scenario_a.name, scenario_b.name), result.unit
         draw = partial(figures.overlay, *result.paired, names, output, unit)
@@ -181,7 +181,7 @@ def sensitivity(
     Example:
       simulate sensitivity priors/search-two-stage.toml --output query_cost_usd
     """
-    from simulate import checks, formatting, results
+    from simulate import checks, files, formatting
     from simulate import sensitivity as analysis
 
     chosen = (
@@ -216,7 +216,7 @@ def sensitivity(
     emit(rendered[output_format](result))
     if suffix:
         text = rendered[suffix[1:]](result)
-        finish(out, lambda: results.write_text(text if text.endswith("\n") else text + "\n", out))
+        finish(out, lambda: files.write_text(text if text.endswith("\n") else text + "\n", out))
 
 
 @click.command()

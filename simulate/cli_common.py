@@ -58,7 +58,7 @@ def check_memory(
 
 def check_out(*paths: str | None, option: str = "--out") -> None:
     """Refuse, before any work, an output path that cannot be written."""
-    from simulate.results import unwritable_reason
+    from simulate.files import unwritable_reason
 
     for path in paths:
         if path is None:

@@ -129,8 +129,8 @@ def init(name: str, model_name: str, out: str | None, force: bool) -> None:
     import re
 
     from simulate import checks, template
+    from simulate.files import write_text
     from simulate.models import MODELS
-    from simulate.results import write_text
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", name):
         raise PriorsError(None, "NAME", f"expected letters, digits, '-', '_' or '.', got {name!r}")

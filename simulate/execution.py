@@ -18,9 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from simulate import interrupts, voice
+from simulate import interrupts
 
 IN_FLIGHT_PER_WORKER = 2
+
+# Called once distributed is imported (it configures its own log handlers as it is imported):
+# the command line registers its one-line log routing here.
+after_dask_import: list[Callable[[], None]] = []
 
 
 class SchedulerError(ValueError):
@@ -82,8 +86,8 @@ def dask_client(scheduler: str, workers: int | None = None) -> Iterator[Any]:
     try:
         import distributed
 
-        if voice.installed:  # distributed configured its own handlers as it was imported
-            voice.route_logging()
+        for hook in after_dask_import:
+            hook()
     except ImportError:
         raise SchedulerError(
             "Dask is not installed; install it with  pip install 'llm-econ-simulate[dask]'"

@@ -15,8 +15,9 @@ from typing import Any
 from simulate import __version__, interrupts
 from simulate.engine import run
 from simulate.figures import canvas, tex_safe
+from simulate.files import write_text, write_together
 from simulate.humanize import humanize
-from simulate.results import summarize, write_text, write_together
+from simulate.results import summarize
 from simulate.spec import load
 from simulate.summary import QuantitySummary
 

@@ -21,19 +21,14 @@ import numpy as np
 from simulate import __version__, figures, sensitivity
 from simulate.engine import Draws, evaluate, point_values, run
 from simulate.errors import PriorsError
+from simulate.files import write_text, write_together
 from simulate.humanize import humanize, is_share, plain_name, unit_label
-from simulate.results import (
-    FEW_DRAWS,
-    RELATIVE_ERROR,
-    Threshold,
-    summarize,
-    write_text,
-    write_together,
-)
+from simulate.notices import FEW_DRAWS, RELATIVE_ERROR
+from simulate.results import summarize
 from simulate.scenario import Scenario
 from simulate.statistics import sorted_percentiles
 from simulate.summary import QuantityError, QuantitySummary, Summary, TornadoRow
-from simulate.thresholds import threshold_factor
+from simulate.thresholds import Threshold, threshold_factor
 
 DEFAULT_DRAWS = 100_000
 DEFAULT_SOBOL_SAMPLES = 2**12

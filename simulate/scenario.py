@@ -11,12 +11,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulate import dimensions, expressions, spec_joint
+from simulate import dimensions, expressions
 from simulate.dependence import Dependence
 from simulate.distributions import Distribution
 from simulate.graph import Step
 from simulate.models import Model
 from simulate.thresholds import Threshold
+
+
+@dataclass(frozen=True)
+class JointSet:
+    """A joint parameter set as declared: what ``simulate check`` and reports show."""
+
+    label: str
+    names: tuple[str, ...]
+    kind: str  # "table" or "multivariate normal"
+    detail: str  # the table's path and row count, or the covariance's size
+    source: str
+    description: str
+    content: bytes = b""  # the table file's bytes (part of the scenario's hash)
+
+
+@dataclass(frozen=True)
+class JointMember:
+    """One assumption of a joint set: its marginal distribution and unit."""
+
+    name: str
+    distribution: Distribution
+    unit: str
+    declaration: str
+    source: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -85,7 +110,7 @@ class Scenario:
     notes: tuple[str, ...] = ()
     # assumptions drawn together: rank correlations and joint parameter sets
     dependence: Dependence = field(default_factory=Dependence)
-    joint_sets: tuple[spec_joint.JointSet, ...] = ()
+    joint_sets: tuple[JointSet, ...] = ()
     # assumptions replaced on the command line (--set NAME=VALUE), in name order
     overrides: tuple[tuple[str, str], ...] = ()
 

@@ -23,7 +23,8 @@ from simulate import __version__, interrupts
 from simulate.engine import run
 from simulate.errors import PriorsError
 from simulate.figures import canvas
-from simulate.results import summarize, write_text, write_together
+from simulate.files import write_text, write_together
+from simulate.results import summarize
 from simulate.spec import load
 
 MEASURED = "data/serving-benchmarks.csv"

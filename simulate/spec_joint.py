@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,34 +40,10 @@ from simulate.dependence import (
     from_rank_pairs,
 )
 from simulate.errors import PriorsError
+from simulate.scenario import JointMember, JointSet
 
 JOINT_KEYS = {"names", "table", "multivariate_normal", "point", "units", "source", "description"}
 MAX_TABLE_BYTES = 50 * 2**20
-
-
-@dataclass(frozen=True)
-class JointSet:
-    """A joint parameter set as declared: what ``simulate check`` and reports show."""
-
-    label: str
-    names: tuple[str, ...]
-    kind: str  # "table" or "multivariate normal"
-    detail: str  # the table's path and row count, or the covariance's size
-    source: str
-    description: str
-    content: bytes = b""  # the table file's bytes (part of the scenario's hash)
-
-
-@dataclass(frozen=True)
-class JointMember:
-    """One assumption of a joint set: its marginal distribution and unit."""
-
-    name: str
-    distribution: distributions.Distribution
-    unit: str
-    declaration: str
-    source: str
-    description: str
 
 
 def joint_sets(

@@ -14,6 +14,8 @@ import sys
 import warnings
 from typing import Any
 
+from simulate import execution
+
 quiet = False
 installed = False
 
@@ -73,6 +75,8 @@ def install() -> None:
     installed = True
     warnings.showwarning = _one_line
     route_logging()
+    if route_logging not in execution.after_dask_import:
+        execution.after_dask_import.append(route_logging)
 
 
 def silence() -> None:

@@ -130,7 +130,7 @@ def test_a_report_removes_figures_of_its_own_it_no_longer_draws(invoke, tmp_path
 
 
 def test_a_set_of_files_that_fails_leaves_no_empty_folder(tmp_path):
-    from simulate.results import write_together
+    from simulate.files import write_together
 
     target = tmp_path / "new" / "deeper" / "report.md"
 

@@ -61,11 +61,11 @@ def test_a_signal_while_a_report_is_drawn_leaves_no_figure(tmp_path, signum, cod
 
 
 def test_a_swallowed_signal_still_stops_the_write(tmp_path, monkeypatch):
-    from simulate import interrupts, results
+    from simulate import files, interrupts
 
     monkeypatch.setattr(interrupts, "received", [signal.SIGTERM])
     with pytest.raises(interrupts.Terminated):
-        results.write_text("x", tmp_path / "a.json")
+        files.write_text("x", tmp_path / "a.json")
     assert list(Path(tmp_path).iterdir()) == []
 
 
@@ -220,7 +220,7 @@ def test_a_signal_that_reaches_another_thread_waits_until_the_file_has_a_name(
     import os
     import threading
 
-    from simulate import interrupts, results, temporaries
+    from simulate import files, interrupts, temporaries
 
     monkeypatch.setattr(interrupts, "received", [])
     real = temporaries.tempfile.mkstemp
@@ -240,7 +240,7 @@ def test_a_signal_that_reaches_another_thread_waits_until_the_file_has_a_name(
     previous = signal.signal(signal.SIGTERM, interrupts._handler)
     try:
         with pytest.raises(interrupts.Terminated):
-            results.write_text("x", tmp_path / "a.json")
+            files.write_text("x", tmp_path / "a.json")
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert list(tmp_path.iterdir()) == []

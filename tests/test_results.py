@@ -165,7 +165,7 @@ def test_netcdf_round_trip_with_metadata_and_arviz(tmp_path, invoke):
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    from simulate import results
+    from simulate import files
 
     scenario = simulate.load(PRIORS / "gpt3-training.toml")
     dataset = simulate.to_dataset(scenario, simulate.run(scenario, 100, seed=0))
@@ -177,7 +177,7 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(type(dataset), "to_netcdf", broken)
     with pytest.raises(OSError):
-        results.write_netcdf(dataset, target)
+        files.write_netcdf(dataset, target)
     assert target.read_text() == "previous results"
     assert [p.name for p in tmp_path.iterdir()] == ["x.nc"]
 
