@@ -8,7 +8,8 @@ The public API follows the data flow: ``load`` a priors file into a validated sc
     scenario = simulate.load("priors/gpt3-training.toml")   # or a dict of the file's content
     draws = simulate.run(scenario, draws=1_000_000, seed=42)
     simulate.summarize(scenario, draws).outputs["training_cost_usd"].percentile(50)
-    draws.to_dataset(), draws.to_dataframe(), simulate.summarize(scenario, draws).to_dataframe()
+    simulate.to_dataset(scenario, draws), draws.to_dataframe()
+    simulate.summarize(scenario, draws).to_dataframe()
 
 Names are imported lazily so that ``simulate --help`` stays fast.
 """
@@ -44,6 +45,7 @@ _API = {
     "analyze": "simulate.sensitivity",
     "Comparison": "simulate.compare",
     "write_report": "simulate.report",
+    "findings": "simulate.findings",
 }
 
 

@@ -270,7 +270,7 @@ def report(
     """
     import shlex
 
-    from simulate import checks
+    from simulate import checks, findings
     from simulate import report as reporting
 
     from_options = [parse_threshold(t) for t in thresholds]
@@ -284,7 +284,7 @@ def report(
     target = out if out is not None else f"results/{scenario.name}.md"
     checks.suffix(target, (".md",))
     # the longest figure name must fit too: NAME-OUTPUT-distribution.png beside it
-    longest = max(reporting.key_outputs(scenario) or [""], key=len)
+    longest = max(findings.key_outputs(scenario) or [""], key=len)
     figure = Path(target).with_name(f"{Path(target).stem}-{longest}-distribution.png")
     check_out(target, str(figure))
     command = ["simulate", "report", file, "--draws", str(draws), "--seed", str(seed)]

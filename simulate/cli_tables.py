@@ -63,12 +63,18 @@ def frontier(folder: str, draws: int, seed: int, out: str) -> None:
       simulate frontier                   → results/frontier.md + results/frontier.png
     """
     from simulate import frontier as frontier_table
+    from simulate import frontier_render
 
     command = table_command("frontier", folder, draws, seed, out)
     missing = [r.file for r in frontier_table.RUNS if not (Path(folder) / r.file).is_file()]
     if missing:
         raise PriorsError(None, "--priors", f"{folder} lacks {', '.join(missing)}")
-    markdown, chart = finish(out, lambda: frontier_table.write(folder, out, draws, seed, command))
+    markdown, chart = finish(
+        out,
+        lambda: frontier_render.write(
+            frontier_table.evaluate_runs(folder, draws, seed), out, draws, seed, command
+        ),
+    )
     click.echo(f"wrote {markdown} and {chart}", err=True)
 
 
@@ -92,12 +98,14 @@ def serving_validation(folder: str, draws: int, seed: int, out: str) -> None:
       simulate serving-validation   → results/serving-validation.md + .png
     """
     from simulate import serving_validation as validation
+    from simulate import serving_validation_render as rendering
 
     command = table_command("serving-validation", folder, draws, seed, out)
     if not (Path(folder) / validation.MEASURED).is_file():
         raise PriorsError(None, "--priors", f"{folder} lacks {validation.MEASURED}")
-    markdown, chart, rows = finish(out, lambda: validation.write(folder, out, draws, seed, command))
-    click.echo(validation.headline(rows))
+    rows = validation.evaluate(folder, draws, seed)
+    markdown, chart = finish(out, lambda: rendering.write(rows, out, draws, seed, command))
+    click.echo(rendering.headline(rows))
     click.echo(f"wrote {markdown} and {chart}", err=True)
 
 

@@ -39,12 +39,6 @@ class Draws:
     method: str
     scenario: Scenario | None = None
 
-    def to_dataset(self) -> Any:
-        """The xarray Dataset (``chain``, ``draw``) with units and sources in its attrs."""
-        from simulate.netcdf import to_dataset  # xarray is imported only when asked for
-
-        return to_dataset(self._scenario(), self)
-
     def to_dataframe(self) -> Any:
         """A pandas DataFrame: one row per draw, one column per quantity (units in
         ``DataFrame.attrs["units"]``)."""
@@ -62,7 +56,7 @@ class Draws:
 
     def _scenario(self) -> Scenario:
         if self.scenario is None:
-            raise ValueError("these draws carry no scenario; pass one to simulate.to_dataset")
+            raise ValueError("these draws carry no scenario")
         return self.scenario
 
 

@@ -18,34 +18,30 @@ from typing import Any
 
 import numpy as np
 
-from simulate import __version__, figures, sensitivity
-from simulate.engine import Draws, evaluate, point_values, run
+from simulate import __version__, figures
+from simulate.engine import Draws
 from simulate.errors import PriorsError
 from simulate.files import write_text, write_together
+from simulate.findings import (
+    CONSTANT,
+    CONTINUOUS,
+    DEFAULT_DRAWS,
+    DEFAULT_SOBOL_SAMPLES,
+    INDICATOR,
+    findings,
+)
 from simulate.humanize import humanize, is_share, plain_name, unit_label
 from simulate.notices import FEW_DRAWS, RELATIVE_ERROR
-from simulate.results import summarize
 from simulate.scenario import Scenario
 from simulate.statistics import sorted_percentiles
-from simulate.summary import QuantityError, QuantitySummary, Summary, TornadoRow
+from simulate.summary import QuantitySummary, Summary, TornadoRow
 from simulate.thresholds import Threshold, threshold_factor
-
-DEFAULT_DRAWS = 100_000
-DEFAULT_SOBOL_SAMPLES = 2**12
 
 
 @dataclass(frozen=True)
 class Report:
     markdown: Path
     figures: tuple[Path, ...]
-
-
-def key_outputs(scenario: Scenario) -> list[str]:
-    """The outputs the report is about: [scenario] report, else every model output."""
-    if scenario.report:
-        return list(scenario.report)
-    model_outputs = [n for s in scenario.steps if s.kind == "model" for n in s.provides]
-    return model_outputs or list(scenario.outputs)
 
 
 def write_report(
@@ -64,19 +60,17 @@ def write_report(
     out = Path(out)
     if out.suffix.lower() != ".md":
         raise PriorsError(str(out), None, "a report is Markdown: expected a path ending in .md")
-    stage = progress or (lambda _: None)
-    keys = key_outputs(scenario)
-    stage("sampling")
-    result = run(scenario, draws, seed)
-    summary = summarize(scenario, result, (5, 50, 95), thresholds)
-    points = point_values(scenario)
-    base = {**points, **evaluate(scenario, points)}
-    stage("sensitivity")
-    swings = sensitivity.tornado(scenario, keys)
-    drivers, method_note = _drivers(scenario, keys, sobol_samples, seed, swings)
-    stage("figures")
-
-    kinds = {name: kind_of(result.outputs[name], scenario.unit(name)) for name in keys}
+    found = findings(scenario, draws, seed, thresholds, sobol_samples, progress)
+    keys, result, summary, base, swings = (
+        found.keys,
+        found.result,
+        found.summary,
+        found.base,
+        found.swings,
+    )
+    drivers, method_note, kinds = found.drivers, found.method_note, found.kinds
+    if progress is not None:
+        progress("figures")
     # figures and Markdown are drawn in a folder of their own beside ``out`` and moved into
     # place together at the end (the Markdown last: it points to the figures)
     writers: list[tuple[Path, Callable[[Path], None]]] = []
@@ -123,22 +117,6 @@ def _remove_stale_figures(out: Path, drawn: Sequence[Path]) -> None:
     for path in out.parent.glob(f"{out.stem}-*.png"):
         if pattern.match(path.name) and path.name not in keep:
             path.unlink(missing_ok=True)
-
-
-CONSTANT, INDICATOR, CONTINUOUS = "constant", "indicator", "continuous"
-
-
-def kind_of(values: np.ndarray, unit: str) -> str:
-    """A constant (no spread beyond rounding), a 0/1 indicator, or a continuous output."""
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return CONSTANT
-    low, high = float(finite.min()), float(finite.max())
-    if high - low <= 1e-9 * max(abs(low), abs(high)) and np.all(np.isfinite(values)):
-        return CONSTANT
-    if unit == "1" and np.all(np.isin(finite, (0.0, 1.0))):
-        return INDICATOR
-    return CONTINUOUS
 
 
 def _tornado_labels(rows: Sequence[TornadoRow], name: str, scenario: Scenario) -> list[str]:
@@ -217,40 +195,6 @@ def _markers(
             label = f"threshold {humanize(result.value, unit, name)}"
             markers.append(figures.Marker(float(result.value), label, "-.", "#55A868"))
     return markers
-
-
-def _drivers(
-    scenario: Scenario,
-    keys: list[str],
-    samples: int,
-    seed: int,
-    swings: dict[str, list[TornadoRow]],
-) -> tuple[dict[str, list[tuple[str, float]]], str]:
-    """Top assumptions per output: by Sobol ST, or by tornado swing when Sobol cannot run."""
-    if not scenario.sampled:
-        return {k: [] for k in keys}, "nothing is uncertain"
-    try:
-        indices = sensitivity.sobol(scenario, keys, samples, seed)
-    except QuantityError:  # an output with non-finite draws: the tornado still ranks inputs
-        total = {k: sum(r.swing for r in swings[k] if math.isfinite(r.swing)) or 1.0 for k in keys}
-        return (
-            {k: [(r.input, r.swing / total[k]) for r in swings[k]] for k in keys},
-            "by their share of the tornado swing (one input at its P10 and P90, the rest at "
-            "their point values): Sobol indices need every draw to be a number, and some are not",
-        )
-    ranked = {}
-    for k in keys:
-        # an index outside [0, 1] beyond its interval is noise, not a finding
-        noisy = {flag.split(" of ")[1].split(" = ")[0] for flag in indices[k].out_of_range()}
-        ranked[k] = sorted(
-            ((i, v) for i, v in indices[k].ST.items() if i not in noisy and v <= 1.0),
-            key=lambda item: -item[1],
-        )
-    return ranked, (
-        f"by Sobol total indices ({samples:,} base samples): the share of an output's variance "
-        "each input explains, alone and through its interactions with others, so the shares "
-        "can add to more than 100 %"
-    )
 
 
 def _markdown(

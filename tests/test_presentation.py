@@ -148,7 +148,7 @@ def test_the_python_api_is_discoverable_and_converts_in_one_call():
     frame = draws.to_dataframe()
     assert frame.shape == (2_000, 8) and frame.attrs["units"]["training_cost_usd"] == "USD"
     assert (frame["params"] == 7e9).all()
-    dataset = draws.to_dataset()
+    dataset = simulate.to_dataset(scenario, draws)
     assert dataset["training_cost_usd"].attrs["unit"] == "USD"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # kind="stats": no MCMC diagnostics, no warnings
