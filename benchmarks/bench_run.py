@@ -26,7 +26,7 @@ PERCENTILES = (5, 25, 50, 75, 95)
 
 
 def beta_params(lo: float, hi: float) -> tuple[float, float]:
-    from simulate.distributions import fit_beta
+    from simulate.core.distributions import fit_beta
 
     return fit_beta(lo, hi)
 

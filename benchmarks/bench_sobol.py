@@ -15,7 +15,7 @@ from pathlib import Path
 from timing import timed
 
 import simulate
-from simulate import sensitivity
+from simulate.analysis import sensitivity
 
 SCENARIO = Path(__file__).resolve().parent / "sobol-20.toml"
 

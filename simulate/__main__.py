@@ -1,6 +1,6 @@
 """``python -m simulate`` is the ``simulate`` command."""
 
-from simulate.cli import main
+from simulate.cli.app import main
 
 if __name__ == "__main__":
     main()

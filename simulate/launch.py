@@ -1,6 +1,6 @@
 """The ``simulate`` command's entry point.
 
-Signals are routed (:mod:`simulate.interrupts`) before the command line's modules are
+Signals are routed (:mod:`simulate.core.interrupts`) before the command line's modules are
 imported, so Ctrl-C in the first moments of a run ends it with 130 and one word, not a
 traceback from inside an import.
 """
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sys
 
-from simulate import interrupts
+from simulate.core import interrupts
 
 
 def main() -> None:
     interrupts.install()
     try:
-        from simulate.cli import main as command_line
+        from simulate.cli.app import main as command_line
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)

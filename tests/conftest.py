@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from simulate.cli import cli
+from simulate.cli.app import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIORS = ROOT / "priors"

@@ -86,5 +86,5 @@ def test_the_cycle_finder_finds_one():
 def test_the_engine_does_not_read_priors_files():
     """The engine samples and evaluates a Scenario; reading and checking files is the spec's."""
     graph = import_graph()
-    assert "simulate.spec" not in graph["simulate.engine"]
-    assert "simulate.spec" not in graph["simulate.scenario"]
+    assert "simulate.spec.reader" not in graph["simulate.core.engine"]
+    assert "simulate.spec.reader" not in graph["simulate.core.scenario"]

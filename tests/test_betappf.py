@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from simulate.betappf import BetaPPF, _Table
+from simulate.core.betappf import BetaPPF, _Table
 
 # Priors' shapes: arcsine, uniform, power laws, PERT-like, a fitted MFU interval, a very
 # concentrated one, and a small-a one with most mass near 0.

@@ -72,7 +72,7 @@ def test_help_texts_explain_options_and_give_examples(invoke):
 
 def test_python_dash_m_simulate_and_help_do_not_import_the_heavy_stack():
     code = (
-        "import sys; from simulate.cli import cli; "
+        "import sys; from simulate.cli.app import cli; "
         "print(sorted(m for m in ('xarray', 'scipy', 'pint', 'arviz') if m in sys.modules))"
     )
     out = subprocess.run(
@@ -86,7 +86,7 @@ def test_python_dash_m_simulate_and_help_do_not_import_the_heavy_stack():
 
 
 def test_unexpected_errors_exit_1_without_traceback(invoke, monkeypatch):
-    from simulate import engine
+    from simulate.core import engine
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")

@@ -11,8 +11,8 @@ import pytest
 from scipy import stats
 
 import simulate
-from simulate import sensitivity
-from simulate.dependence import normal_to_rank, rank_to_normal
+from simulate.analysis import sensitivity
+from simulate.core.dependence import normal_to_rank, rank_to_normal
 
 # Two lognormals with known parameters (90 % intervals → mu, sigma) and two bounded inputs.
 CORRELATED = """

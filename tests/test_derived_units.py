@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 
 import simulate
-from simulate import dimensions, expressions, units
+from simulate.core import dimensions, expressions, units
 from tests.conftest import PRIORS
 
 # The self-hosting vs API comparison that printed -0.001305 "USD/hour" before units were

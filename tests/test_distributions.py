@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simulate.distributions import DistributionError, build
+from simulate.core.distributions import DistributionError, build
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate.errors import PriorsError
+from simulate.core.errors import PriorsError
 from simulate.models import MODELS
 from simulate.models.base import DOMAINS
 from tests.conftest import PRIORS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulate.expressions import ExpressionError, parse
+from simulate.core.expressions import ExpressionError, parse
 
 
 def test_arithmetic_on_arrays():

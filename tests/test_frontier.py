@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate.frontier import RUNS
+from simulate.analysis.frontier import RUNS
 from simulate.models.training import training
 from tests.conftest import PRIORS, ROOT
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulate import engine, netcdf
-from simulate.spec import load
+from simulate.core import engine
+from simulate.io import netcdf
+from simulate.spec.reader import load
 from tests.conftest import PRIORS
 
 SIMULATE = [sys.executable, "-c", "from simulate.launch import main; main()"]

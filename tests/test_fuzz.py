@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from simulate.cli import cli
+from simulate.cli.app import cli
 
 CASES = int(os.environ.get("SIMULATE_FUZZ_CASES", "1000"))
 SEED = int(os.environ.get("SIMULATE_FUZZ_SEED", str(random.SystemRandom().randrange(2**32))))

@@ -8,7 +8,7 @@ import math
 import pytest
 
 import simulate
-from simulate.humanize import cell, humanize
+from simulate.present.humanize import cell, humanize
 
 RUN = """[scenario]
 models = ["training"]
@@ -130,7 +130,7 @@ def test_a_report_removes_figures_of_its_own_it_no_longer_draws(invoke, tmp_path
 
 
 def test_a_set_of_files_that_fails_leaves_no_empty_folder(tmp_path):
-    from simulate.files import write_together
+    from simulate.io.files import write_together
 
     target = tmp_path / "new" / "deeper" / "report.md"
 
@@ -145,7 +145,7 @@ def test_a_set_of_files_that_fails_leaves_no_empty_folder(tmp_path):
 
 
 def test_a_long_run_says_how_long_once_its_pace_is_known():
-    from simulate.progress import Pace
+    from simulate.present.progress import Pace
 
     now = [0.0]
     said: list[str] = []
@@ -164,7 +164,7 @@ def test_a_long_run_says_how_long_once_its_pace_is_known():
 
 
 def test_a_short_run_says_nothing_about_its_pace():
-    from simulate.progress import Pace
+    from simulate.present.progress import Pace
 
     now = [0.0]
     said: list[str] = []

@@ -165,7 +165,7 @@ def test_a_long_chain_of_includes_is_refused_not_a_recursion_error(priors_file, 
     ],
 )
 def test_runs_too_large_for_memory_are_refused_up_front(invoke, monkeypatch, args):
-    from simulate import engine
+    from simulate.core import engine
     from tests.conftest import ROOT
 
     monkeypatch.chdir(ROOT)
@@ -179,7 +179,7 @@ def test_runs_too_large_for_memory_are_refused_up_front(invoke, monkeypatch, arg
 
 def test_the_memory_estimate_grows_with_kept_draws_only(monkeypatch):
     import simulate
-    from simulate import engine
+    from simulate.core import engine
     from tests.conftest import PRIORS
 
     monkeypatch.setattr(engine, "default_workers", lambda: 2)
@@ -282,7 +282,7 @@ def test_sobol_sample_sizes_too_small_for_the_estimator_are_refused(invoke):
 
 
 def test_an_index_outside_0_1_beyond_its_interval_is_flagged_not_reported_as_a_finding():
-    from simulate.summary import SobolIndices
+    from simulate.analysis.summary import SobolIndices
 
     indices = SobolIndices(
         S1={"a": 1.399, "b": 0.2, "c": -0.03},
@@ -359,7 +359,7 @@ def test_a_reader_that_stops_early_is_not_an_error_and_the_file_is_still_written
 
 def test_more_workers_than_quantities_do_not_multiply_the_memory_estimate():
     import simulate
-    from simulate import engine
+    from simulate.core import engine
 
     scenario = simulate.load(PRIORS / "gpt3-training.toml")
     many = engine.bytes_needed(scenario, 10**6, workers=100_000)
@@ -369,7 +369,7 @@ def test_more_workers_than_quantities_do_not_multiply_the_memory_estimate():
 
 def test_the_library_refuses_a_run_too_large_for_memory_as_the_command_line_does(monkeypatch):
     import simulate
-    from simulate import engine
+    from simulate.core import engine
 
     monkeypatch.setattr(engine, "bytes_available", lambda: 24 * 2**30)
     scenario = simulate.load(PRIORS / "gpt3-training.toml")

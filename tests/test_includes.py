@@ -7,7 +7,7 @@ import json
 import pytest
 
 import simulate
-from simulate.errors import PriorsError
+from simulate.core.errors import PriorsError
 from tests.conftest import PRIORS
 
 HARDWARE = """

@@ -61,7 +61,8 @@ def test_a_signal_while_a_report_is_drawn_leaves_no_figure(tmp_path, signum, cod
 
 
 def test_a_swallowed_signal_still_stops_the_write(tmp_path, monkeypatch):
-    from simulate import files, interrupts
+    from simulate.core import interrupts
+    from simulate.io import files
 
     monkeypatch.setattr(interrupts, "received", [signal.SIGTERM])
     with pytest.raises(interrupts.Terminated):
@@ -74,7 +75,7 @@ def _run_with_a_signal_at(tmp_path, moment: str, out: Path) -> subprocess.Comple
     at ``moment``: "before the move" (as the finished file is flushed) or "during the move"."""
     script = f"""
 import os, signal
-from simulate import interrupts
+from simulate.core import interrupts
 real_replace, real_sync = os.replace, interrupts._sync
 def replace(a, b):
     real_replace(a, b)
@@ -123,7 +124,7 @@ def test_a_signal_during_the_move_comes_too_late_the_run_succeeded(tmp_path, suf
 
 
 def test_a_recorded_signal_stops_the_chunks_after_the_one_it_came_in(monkeypatch):
-    from simulate import execution, interrupts
+    from simulate.core import execution, interrupts
 
     monkeypatch.setattr(interrupts, "received", [])
     ran: list[range] = []
@@ -149,7 +150,7 @@ def test_a_recorded_signal_stops_the_chunks_after_the_one_it_came_in(monkeypatch
 
 
 def test_a_signal_inside_a_held_write_is_raised_when_the_write_returns(monkeypatch):
-    from simulate import interrupts
+    from simulate.core import interrupts
 
     monkeypatch.setattr(interrupts, "received", [])
     previous = signal.signal(signal.SIGTERM, interrupts._handler)
@@ -182,7 +183,7 @@ def test_what_a_killed_run_left_is_removed_by_the_next_run_which_says_so(tmp_pat
 
 
 def test_a_temporary_whose_writer_still_runs_is_named_not_removed(tmp_path):
-    from simulate import temporaries
+    from simulate.io import temporaries
 
     writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
@@ -220,7 +221,8 @@ def test_a_signal_that_reaches_another_thread_waits_until_the_file_has_a_name(
     import os
     import threading
 
-    from simulate import files, interrupts, temporaries
+    from simulate.core import interrupts
+    from simulate.io import files, temporaries
 
     monkeypatch.setattr(interrupts, "received", [])
     real = temporaries.tempfile.mkstemp

@@ -13,7 +13,8 @@ import tempfile
 import pytest
 
 import simulate
-from simulate import engine, results
+from simulate.analysis import results
+from simulate.core import engine
 from tests.conftest import PRIORS
 
 if not os.path.exists("/proc/self/status"):

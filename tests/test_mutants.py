@@ -90,7 +90,7 @@ def test_streamed_threshold_chances_count_infinite_draws(priors_file):
 def test_the_one_threshold_rule_judges_infinity_and_skips_nan():
     import numpy as np
 
-    from simulate.thresholds import count_hits
+    from simulate.core.thresholds import count_hits
 
     values = np.array([1.0, 2.0, np.inf, -np.inf, np.nan, 2.0])
     assert count_hits(">=", values, 2.0) == (3, 5)  # 2, inf, 2 of the five numbers
@@ -103,7 +103,7 @@ def test_the_one_threshold_rule_judges_infinity_and_skips_nan():
 def test_percentiles_between_a_draw_and_infinity_are_infinite():
     import numpy as np
 
-    from simulate.statistics import sorted_percentiles
+    from simulate.core.statistics import sorted_percentiles
 
     ordered = np.array([1.0, 2.0, 3.0, np.inf])
     assert sorted_percentiles(ordered, (0, 50, 100)) == [1.0, 2.5, np.inf]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulate.permutation import ROUNDS, keyed_permutation
+from simulate.core.permutation import ROUNDS, keyed_permutation
 
 SIZES = [1, 2, 3, 5, 7, 16, 17, 1000, 65536, 65537, 1_000_003]
 MASK64 = (1 << 64) - 1

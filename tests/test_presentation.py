@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from simulate.humanize import cell, humanize, unit_label
+from simulate.present.humanize import cell, humanize, unit_label
 from tests.conftest import PRIORS
 
 
@@ -227,7 +227,8 @@ def test_markdown_output_for_run_and_compare(invoke):
 
 def test_sensitivity_and_report_say_which_stage_they_are_in(tmp_path, invoke):
     import simulate
-    from simulate import report, sensitivity
+    from simulate.analysis import sensitivity
+    from simulate.present import report
 
     scenario = simulate.load(PRIORS / "search-two-stage.toml")
     stages: list[str] = []
@@ -246,7 +247,7 @@ def test_sensitivity_and_report_say_which_stage_they_are_in(tmp_path, invoke):
 def test_compare_draws_both_distributions_and_the_difference(invoke, tmp_path):
     import numpy as np
 
-    from simulate import figures
+    from simulate.present import figures
 
     out = tmp_path / "c.png"
     result = invoke(
@@ -273,10 +274,10 @@ def test_compare_draws_both_distributions_and_the_difference(invoke, tmp_path):
 def test_review_findings_stay_fixed(invoke, tmp_path, priors_file):
     import numpy as np
 
-    from simulate.report import _percentiles_with_infinity
-    from simulate.results import quantity_summary
-    from simulate.statistics import Sketch
-    from simulate.thresholds import Threshold
+    from simulate.analysis.results import quantity_summary
+    from simulate.core.statistics import Sketch
+    from simulate.core.thresholds import Threshold
+    from simulate.present.report import _percentiles_with_infinity
 
     # a point run writes its NetCDF too (one draw)
     out = tmp_path / "p.nc"

@@ -9,7 +9,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from simulate.humanize import humanize
+from simulate.present.humanize import humanize
 from tests.conftest import PRIORS, ROOT
 
 
@@ -128,7 +128,7 @@ def test_committed_example_report_regenerates_identically(tmp_path, invoke, monk
 
 
 def test_axis_ticks_carry_no_unit_word():
-    from simulate.humanize import tick
+    from simulate.present.humanize import tick
 
     assert tick(2e12, "parameter", "optimal_params") == "2T"
     assert tick(1.5e6, "USD", "training_cost_usd") == "$1.5M"
@@ -176,8 +176,8 @@ def test_a_base_case_and_median_of_opposite_signs_are_said_to_be(tmp_path, invok
 def test_figures_mark_the_base_case_and_thresholds_and_keep_legends_off_the_bars(tmp_path):
     import matplotlib
 
-    from simulate import figures
-    from simulate.summary import QuantitySummary, TornadoRow
+    from simulate.analysis.summary import QuantitySummary, TornadoRow
+    from simulate.present import figures
 
     before = dict(matplotlib.rcParams)
     values = np.random.default_rng(0).lognormal(0, 0.5, 10_000)
@@ -200,8 +200,8 @@ def test_figures_mark_the_base_case_and_thresholds_and_keep_legends_off_the_bars
 
 
 def test_ticks_on_a_narrow_range_are_never_printed_twice(tmp_path):
-    from simulate import figures
-    from simulate.summary import QuantitySummary
+    from simulate.analysis.summary import QuantitySummary
+    from simulate.present import figures
 
     assert figures.distinct_ticks([1.4e6, 1.401e6, 1.402e6], "USD", "x") == [
         "$1.4M", "$1.401M", "$1.402M",
@@ -223,12 +223,12 @@ def test_ticks_on_a_narrow_range_are_never_printed_twice(tmp_path):
 
 def test_markers_add_zero_and_100_percent_when_the_draws_cross_them():
     import simulate
-    from simulate.report import _markers
+    from simulate.present.report import _markers
 
     scenario = simulate.load(PRIORS / "search-two-stage.toml")
     draws = simulate.run(scenario, 5_000, seed=1)
     summary = simulate.summarize(scenario, draws)
-    base = {**simulate.engine.point_values(scenario), **simulate.run_point(scenario).outputs}
+    base = {**simulate.core.engine.point_values(scenario), **simulate.run_point(scenario).outputs}
     share = draws.outputs["query_cost_share_of_revenue"]
     assert share.min() < 1 < share.max()
     labels = [
@@ -244,7 +244,7 @@ def test_markers_add_zero_and_100_percent_when_the_draws_cross_them():
 
 
 def _distribution(tmp_path, values, entry, markers, plain=""):
-    from simulate import figures
+    from simulate.present import figures
 
     return figures.distribution(
         values, entry, "x_usd", "USD", markers, tmp_path / "d.png", plain=plain
@@ -252,8 +252,8 @@ def _distribution(tmp_path, values, entry, markers, plain=""):
 
 
 def test_lines_at_the_same_place_are_both_drawn_and_the_legend_says_so(tmp_path):
-    from simulate import figures
-    from simulate.summary import QuantitySummary
+    from simulate.analysis.summary import QuantitySummary
+    from simulate.present import figures
 
     values = np.random.default_rng(0).lognormal(0, 0.5, 10_000)
     entry = QuantitySummary("x_usd", "USD", 1.1, 0.6, ((5, 0.44), (50, 1.0), (95, 2.3)), (0.4, 2))
@@ -279,8 +279,8 @@ def test_lines_at_the_same_place_are_both_drawn_and_the_legend_says_so(tmp_path)
 
 
 def test_a_threshold_given_twice_is_listed_once_and_its_tail_is_never_cropped(tmp_path):
-    from simulate import figures
-    from simulate.summary import QuantitySummary
+    from simulate.analysis.summary import QuantitySummary
+    from simulate.present import figures
 
     values = np.random.default_rng(0).lognormal(0, 0.3, 100_000)
     far = float(np.percentile(values, 99.9))  # beyond the central 99 % the figure shows
@@ -301,8 +301,8 @@ def test_a_threshold_given_twice_is_listed_once_and_its_tail_is_never_cropped(tm
 
 
 def test_a_tornado_is_as_tall_as_its_bars_need(tmp_path):
-    from simulate import figures
-    from simulate.summary import TornadoRow
+    from simulate.analysis.summary import TornadoRow
+    from simulate.present import figures
 
     one = figures.tornado(
         [TornadoRow("a", 1.0, 3.0, 2.0)], 2.0, "y_usd", "USD", ["a"], tmp_path / "1.png",

@@ -11,8 +11,8 @@ import xarray as xr
 from scipy import stats
 
 import simulate
-from simulate.results import summarize_values
-from simulate.statistics import exact_statistics
+from simulate.analysis.results import summarize_values
+from simulate.core.statistics import exact_statistics
 from tests.conftest import PRIORS
 
 PRODUCT = """
@@ -165,7 +165,7 @@ def test_netcdf_round_trip_with_metadata_and_arviz(tmp_path, invoke):
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    from simulate import files
+    from simulate.io import files
 
     scenario = simulate.load(PRIORS / "gpt3-training.toml")
     dataset = simulate.to_dataset(scenario, simulate.run(scenario, 100, seed=0))

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simulate
-from simulate.distributions import build
-from simulate.sampling import BLOCK_SIZE, Sampler
+from simulate.core.distributions import build
+from simulate.core.sampling import BLOCK_SIZE, Sampler
 from tests.conftest import PRIORS
 
 SCENARIO = PRIORS / "gpt3-training.toml"

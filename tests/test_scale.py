@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate import engine, results
-from simulate.statistics import RELATIVE_ERROR, Sketch, exact_statistics
-from simulate.summary import UnknownQuantity
-from simulate.thresholds import Threshold
+from simulate.analysis import results
+from simulate.analysis.summary import UnknownQuantity
+from simulate.core import engine
+from simulate.core.statistics import RELATIVE_ERROR, Sketch, exact_statistics
+from simulate.core.thresholds import Threshold
 from tests.conftest import PRIORS
 
 PERCENTILES = (0.0, 0.5, 5.0, 25.0, 50.0, 75.0, 95.0, 99.5, 100.0)
@@ -245,7 +246,7 @@ def test_a_scheduler_that_cannot_be_used_is_exit_2_naming_the_option(invoke):
 
 
 def test_library_errors_name_quantities_and_the_cli_names_the_option(invoke):
-    from simulate import compare, sensitivity
+    from simulate.analysis import compare, sensitivity
 
     a, b = _scenario("gpt3-training.toml"), _scenario("gpt3-training-owned-h100.toml")
     with pytest.raises(UnknownQuantity) as caught:
@@ -269,7 +270,7 @@ def test_every_shipped_scenario_travels_to_another_process_intact(tmp_path):
     scenarios = [simulate.load(p) for p in paths]
     (tmp_path / "s.pkl").write_bytes(cloudpickle.dumps(scenarios))
     code = (
-        "import json, pickle, sys; from simulate import engine;"
+        "import json, pickle, sys; from simulate.core import engine;"
         f"s = pickle.loads(open({str(tmp_path / 's.pkl')!r}, 'rb').read());"
         "print(json.dumps([{k: float(v) for k, v in engine.run_point(x).outputs.items()}"
         " for x in s]))"

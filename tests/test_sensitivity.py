@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate import sensitivity
+from simulate.analysis import sensitivity
 from tests.conftest import PRIORS
 
 ISHIGAMI = Path(__file__).parent / "data" / "ishigami.toml"
@@ -214,7 +214,7 @@ def test_sobol_workers_do_not_change_numbers():
 def test_our_sobol_estimates_are_salib_s_bit_for_bit(factors, groups):
     from SALib.analyze import sobol as salib
 
-    from simulate import sobol_indices
+    from simulate.analysis import sobol_indices
 
     y = np.random.default_rng(factors).lognormal(0, 1, 512 * (factors + 2))
     names = [f"x{i}" for i in range(len(groups) if groups else factors)]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate.errors import PriorsError
+from simulate.core.errors import PriorsError
 from simulate.models.serving import serving
 from tests.conftest import PRIORS
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from simulate import serving_validation as validation
-from simulate.engine import run_point
-from simulate.errors import PriorsError
+from simulate.analysis import serving_validation as validation
+from simulate.core.engine import run_point
+from simulate.core.errors import PriorsError
 from tests.conftest import PRIORS, ROOT
 
 

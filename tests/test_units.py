@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from simulate.units import UnitError, canonical_unit, conversion_factor
+from simulate.core.units import UnitError, canonical_unit, conversion_factor
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def test_the_unit_registry_is_cached_and_works_without_a_cache(tmp_path):
     import sys
 
     script = (
-        "from simulate import units; r = units.registry(); "
+        "from simulate.core import units; r = units.registry(); "
         "print(r('byte').dimensionality, units.conversion_factor('USD/Mtoken', 'USD/ktoken'))"
     )
     blocked = tmp_path / "file"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 import simulate
-from simulate.errors import PriorsError
-from simulate.spec import load
+from simulate.core.errors import PriorsError
+from simulate.spec.reader import load
 
 VALID = """
 [scenario]

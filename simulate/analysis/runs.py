@@ -1,0 +1,45 @@
+"""``simulate.run`` and ``simulate.stream`` as a program calls them: the engine's functions
+after the check the command line makes before every run
+(:func:`simulate.analysis.checks.memory`), so a notebook asking for too many draws gets
+:class:`~simulate.core.errors.RunRefused` naming ``draws``, not a machine that swaps. The
+numbers are the engine's, unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+from simulate.analysis import checks
+from simulate.core import engine
+
+_RUN = inspect.signature(engine.run)
+_STREAM = inspect.signature(engine.stream)
+
+
+@functools.wraps(engine.run)
+def run(*args: Any, **kwargs: Any) -> engine.Draws:
+    given = _RUN.bind(*args, **kwargs)
+    given.apply_defaults()
+    options = given.arguments
+    checks.memory(
+        [options["scenario"]], options["draws"], options["method"],
+        chunk_size=options["chunk_size"],
+        workers=None if options["scheduler"] else options["workers"],
+    )  # fmt: skip
+    return engine.run(*given.args, **given.kwargs)
+
+
+@functools.wraps(engine.stream)
+def stream(*args: Any, **kwargs: Any) -> engine.Streamed:
+    given = _STREAM.bind(*args, **kwargs)
+    given.apply_defaults()
+    options = given.arguments
+    checks.memory(
+        [options["scenario"]], options["draws"], options["method"], streamed=True,
+        chunk_size=options["chunk_size"],
+        workers=None if options["scheduler"] else options["workers"],
+        sink=options["sink"] is not None,
+    )  # fmt: skip
+    return engine.stream(*given.args, **given.kwargs)

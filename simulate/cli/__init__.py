@@ -1,0 +1,2 @@
+"""The command line: parse options, call the analysis, render, and map library errors to the
+options that caused them."""

@@ -1,0 +1,1 @@
+"""Files: the one atomic-write and staged-folder helper, temporaries, and NetCDF."""

@@ -1,0 +1,285 @@
+"""Draws on disk as NetCDF 4, written chunk by chunk as a run streams.
+
+Every sampled input and every output is a variable over ``(chain, draw)`` with one chain
+(arviz's layout, so ``xarray.open_dataset`` and ``arviz.summary(..., kind="stats")`` read the
+file unchanged); fixed inputs are stored once, as 0-d variables in the group ``fixed``
+(``xarray.open_dataset(path, group="fixed")``), not as a billion copies of one number. The file
+is written beside its destination and renamed into place only when complete, so an
+interrupted run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulate import __version__
+from simulate.core import interrupts
+from simulate.core.sampling import BLOCK_SIZE
+from simulate.core.scenario import Scenario
+from simulate.io import temporaries
+
+FIXED_GROUP = "fixed"
+# HDF5's own structures beyond the draws (chunk indexes, attributes), with room to spare
+METADATA_BYTES = 8 * 2**20
+
+
+def variable_attrs(scenario: Scenario, name: str) -> dict[str, Any]:
+    """Unit, description, source and provenance of one quantity."""
+    attrs: dict[str, Any] = {
+        "unit": scenario.unit(name),
+        "description": scenario.description_of(name),
+    }
+    if name in scenario.assumptions:
+        assumption = scenario.assumptions[name]
+        attrs.update(
+            kind="assumption",
+            source=assumption.source,
+            distribution=assumption.distribution.summary,
+            declared=f"{assumption.declaration} {assumption.declared_unit}",
+            point=assumption.distribution.point,
+        )
+    elif name in scenario.derived:
+        derived = scenario.derived[name]
+        attrs.update(kind="derived", source=derived.source, expression=derived.expression.text)
+    else:
+        model = next(m for m in scenario.models if name in [p.name for p in m.outputs])
+        attrs.update(kind="model output", model=model.name, source=model.source)
+    return attrs
+
+
+def dataset_attrs(scenario: Scenario, draws: int, seed: int | None, method: str) -> dict:
+    """The global attributes of a run's Dataset or file."""
+    return {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "seed": seed if seed is not None else "none (point values)",
+        "draws": draws,
+        "method": method,
+        "version": __version__,
+        "priors_file": scenario.path,
+        "priors_sha256": scenario.sha256,
+        "block_size": BLOCK_SIZE,
+        # how assumptions were drawn together (the tables' bytes are in the sha256)
+        "rank_correlations": json.dumps(
+            [[a, b, rho] for a, b, rho in scenario.dependence.declared]
+        ),
+        "joint_sets": json.dumps(
+            {j.label: {"names": list(j.names), "from": j.detail} for j in scenario.joint_sets}
+        ),
+        # assumptions replaced on the command line (the sha256 covers them too)
+        "set_on_command_line": json.dumps(dict(scenario.overrides)),
+    }
+
+
+def to_dataset(scenario: Scenario, draws: Any) -> Any:
+    """An xarray Dataset over ``draw`` with every input and output and their metadata.
+
+    Dimensions are ``(chain, draw)`` with a single chain: arviz's layout for draws, so
+    ``arviz.summary`` and ``arviz.hdi`` accept the Dataset unchanged. A fixed input is a
+    broadcast view here, costing no memory (on disk it is stored once: :class:`DrawWriter`).
+    """
+    import xarray as xr
+
+    variables = {}
+    for name, values in {**draws.inputs, **draws.outputs}.items():
+        values = np.broadcast_to(np.asarray(values, dtype=float), (draws.draws,))
+        variables[name] = xr.Variable(
+            ("chain", "draw"), values[np.newaxis, :], attrs=variable_attrs(scenario, name)
+        )
+    return xr.Dataset(
+        variables, attrs=dataset_attrs(scenario, draws.draws, draws.seed, draws.method)
+    )
+
+
+def summary_attrs(entry: Any) -> dict[str, Any]:
+    """A quantity's reported statistics as attributes of its variable: the percentiles the
+    run printed, each with its Monte Carlo standard error (NaN where there is none), the 90 %
+    HDI, mean and sd — so a saved file says how much its draws can tell."""
+
+    def numbers(values: Any) -> list[float]:
+        return [math.nan if v is None else float(v) for v in values]
+
+    return {
+        "summary_percentiles": [float(q) for q, _ in entry.percentiles],
+        "summary_percentile_values": numbers(v for _, v in entry.percentiles),
+        "summary_percentile_mcse": numbers(e for _, e in entry.mcse)
+        if entry.mcse
+        else [math.nan] * len(entry.percentiles),
+        "summary_hdi_90": numbers(entry.hdi_90),
+        "summary_mean": math.nan if entry.mean is None else float(entry.mean),
+        "summary_sd": math.nan if entry.sd is None else float(entry.sd),
+        "summary_mcse_method": "order statistics: half the spread of the values at the "
+        "ranks one binomial sd either side",
+    }
+
+
+def file_bytes(scenario: Scenario, draws: int) -> int:
+    """The size of a run's draws on disk (uncompressed float64)."""
+    return 8 * draws * (len(scenario.sampled) + len(scenario.outputs))
+
+
+def reserved_bytes(data_bytes: int) -> int:
+    """The disk space claimed for a file of ``data_bytes`` of draws (see :func:`reserve_space`)."""
+    return data_bytes + data_bytes // 50 + METADATA_BYTES
+
+
+def short_of_space(scenario: Scenario, draws: int, path: str | Path) -> str | None:
+    """Why the disk cannot hold the file (``None`` if it can), said before a run starts."""
+    folder = Path(path).resolve().parent
+    while not folder.exists():
+        folder = folder.parent
+    needed = reserved_bytes(file_bytes(scenario, draws))
+    free = shutil.disk_usage(folder).free
+    if needed > free:
+        return (
+            f"{draws:,} draws need about {needed / 2**30:,.1f} GiB on disk, but "
+            f"{folder} has {free / 2**30:,.1f} GiB free; use fewer --draws or another place"
+        )
+    return None
+
+
+def reserve_space(path: str | Path, data_bytes: int) -> None:
+    """Claim the disk blocks a file will need before HDF5 writes it.
+
+    HDF5 meets a full disk badly: its write errors surface in destructors, the file it then
+    closes is truncated but looks whole, and the process can crash at exit. With the blocks
+    reserved up front (the file's size grows; HDF5 trims it to what it wrote when it closes),
+    a full disk is an ``OSError`` here, before any draw is written, and a disk that fills
+    during the run (another program writing) cannot take the space this file is writing into.
+    """
+    if not hasattr(os, "posix_fallocate"):  # not on this system: HDF5 takes its chances
+        return
+    reserve = reserved_bytes(data_bytes)
+    with open(path, "r+b") as file:
+        try:
+            os.posix_fallocate(file.fileno(), 0, reserve)
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise
+
+
+class DrawWriter:
+    """Write a run's draws chunk by chunk: ``with DrawWriter(...) as w: w.write(start, arrays)``.
+
+    ``fixed`` maps each fixed input to its value; the others arrive through :meth:`write`.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        scenario: Scenario,
+        draws: int,
+        seed: int | None,
+        method: str,
+        fixed: dict[str, np.ndarray],
+    ) -> None:
+        self.path = Path(path)
+        self.scenario = scenario
+        self.draws = draws
+        self.names = [*scenario.sampled, *scenario.outputs]
+        self.attrs = dataset_attrs(scenario, draws, seed, method)
+        self.fixed = fixed
+        self._file: Any = None
+        self._temporary = ""
+
+    def __enter__(self) -> DrawWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with interrupts.deferred():  # a signal now is raised once the name is known
+                self._temporary = temporaries.make_file(self.path)
+            self._create()
+        except BaseException:  # an interrupt while the file is laid out leaves nothing behind
+            try:
+                if self._file is not None:
+                    self._file.close()  # may fail on a half-made file: the unlink still runs
+            finally:
+                self.discard()
+            raise
+        return self
+
+    def discard(self) -> None:
+        """Remove the temporary file if it is still there (a no-op once it was moved into
+        place): registered before entering, so a signal between entering and registering the
+        exit cannot leave it behind."""
+        if self._temporary:
+            Path(self._temporary).unlink(missing_ok=True)
+
+    def _create(self) -> None:
+        import h5netcdf
+
+        self._file = h5netcdf.File(self._temporary, "w")
+        reserve_space(self._temporary, file_bytes(self.scenario, self.draws))
+        self._file.dimensions = {"chain": 1, "draw": self.draws}
+        self._file.attrs.update(self.attrs)
+        self._file.attrs["fixed_inputs"] = (
+            f"stored once, in the group '{FIXED_GROUP}': {', '.join(self.fixed) or 'none'}"
+        )
+        chunk = (1, max(1, min(self.draws, 4 * BLOCK_SIZE)))
+        for name in self.names:
+            variable = self._file.create_variable(name, ("chain", "draw"), np.float64, chunks=chunk)
+            variable.attrs.update(variable_attrs(self.scenario, name))
+        if self.fixed:
+            group = self._file.create_group(FIXED_GROUP)
+            for name, value in self.fixed.items():
+                variable = group.create_variable(name, (), np.float64, data=float(value))
+                variable.attrs.update(variable_attrs(self.scenario, name))
+
+    def write(self, start: int, arrays: dict[str, np.ndarray]) -> None:
+        """Store draws ``start …`` of every quantity in ``arrays``."""
+        for name, values in arrays.items():
+            if name in self.fixed:
+                continue
+            values = np.asarray(values, dtype=float)
+            size = len(values) if values.ndim else 1
+            with interrupts.held():  # not raised inside HDF5's callbacks, which swallow it
+                self._file.variables[name][0, start : start + size] = values
+
+    def annotate(self, summary: Any) -> None:
+        """Add the run's summary (percentiles with their standard errors) to each variable."""
+        if summary.mode != "draws":
+            return
+        for name in self.names:
+            entry = summary.outputs.get(name) or summary.inputs.get(name)
+            if entry is not None and hasattr(entry, "mcse"):
+                with interrupts.held():
+                    self._file.variables[name].attrs.update(summary_attrs(entry))
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        try:
+            if self._file is not None:
+                with interrupts.held():
+                    self._file.close()
+            if kind is None:
+                interrupts.place([(self._temporary, self.path)])
+        finally:
+            Path(self._temporary).unlink(missing_ok=True)
+
+
+def write_draws(path: str | Path, scenario: Scenario, draws: Any, summary: Any = None) -> Path:
+    """Write a kept run (:class:`~simulate.core.engine.Draws`, the base case included) to ``path``
+    in the same layout, with ``summary``'s statistics on each variable when given."""
+    fixed = {
+        n: v
+        for n, v in draws.inputs.items()
+        if n in scenario.assumptions and scenario.assumptions[n].distribution.is_fixed
+    }
+    arrays = {
+        name: np.broadcast_to(np.asarray(values, dtype=float), (draws.draws,))
+        for name, values in {**draws.inputs, **draws.outputs}.items()
+        if name not in fixed
+    }
+    with DrawWriter(path, scenario, draws.draws, draws.seed, draws.method, fixed) as writer:
+        for start in range(0, draws.draws, 16 * BLOCK_SIZE):
+            stop = min(start + 16 * BLOCK_SIZE, draws.draws)
+            writer.write(start, {name: values[start:stop] for name, values in arrays.items()})
+        if summary is not None:
+            writer.annotate(summary)
+    return Path(path)
