@@ -5,7 +5,13 @@ when they point one way)."""
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "simulate"
 
@@ -88,3 +94,45 @@ def test_the_engine_does_not_read_priors_files():
     graph = import_graph()
     assert "simulate.spec.reader" not in graph["simulate.core.engine"]
     assert "simulate.spec.reader" not in graph["simulate.core.scenario"]
+
+
+ROOT = PACKAGE.parent
+
+
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    """import-linter's contracts (pyproject.toml) over the package found in ``cwd``."""
+    return subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()",
+         "--no-cache", str(ROOT / "pyproject.toml")],
+        cwd=cwd, env={**os.environ, "PYTHONPATH": str(cwd)},
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_the_layers_hold():
+    """cli → present → analysis → spec | io → core → models: no module imports a layer above
+    its own, and core, models and spec import no plotting, CLI or NetCDF library."""
+    done = _lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "2 kept, 0 broken" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "planted", "contract"),
+    [
+        ("core/engine.py", "from simulate.present import humanize", "data flows one way"),
+        ("spec/reader.py", "from simulate.io import netcdf", "data flows one way"),
+        ("core/statistics.py", "import matplotlib", "neither draw"),
+        ("analysis/results.py", "def f():\n    from simulate.cli import app", "data flows one way"),
+    ],
+)
+def test_the_layer_contract_catches_an_upward_import(tmp_path, module, planted, contract):
+    """A copy of the package with one import planted against the layers is refused — a
+    function-local import too, so none can dodge the contract."""
+    shutil.copytree(PACKAGE, tmp_path / "simulate", ignore=shutil.ignore_patterns("__pycache__"))
+    path = tmp_path / "simulate" / module
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + planted + "\n", encoding="utf-8")
+    done = _lint_imports(tmp_path)
+    assert done.returncode != 0
+    broken = [line for line in done.stdout.splitlines() if line.endswith("BROKEN")]
+    assert any(contract in line for line in broken), done.stdout[-3000:]
