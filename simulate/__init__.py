@@ -33,6 +33,8 @@ _API = {
     "summarize": "simulate.analysis.results",
     "summarize_stream": "simulate.analysis.results",
     "Summary": "simulate.analysis.summary",
+    "PointSummary": "simulate.analysis.summary",
+    "DrawSummary": "simulate.analysis.summary",
     "QuantitySummary": "simulate.analysis.summary",
     "ThresholdResult": "simulate.analysis.summary",
     "UnknownQuantity": "simulate.analysis.summary",

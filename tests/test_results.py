@@ -280,3 +280,16 @@ def test_thresholds_declared_in_the_scenario_are_reported(invoke):
     entry = json.loads(result.stdout)["outputs"]["query_cost_usd"]["thresholds"]
     assert set(entry) == {">revenue_per_query_usd", ">0.1"}
     assert 0.5 < entry[">revenue_per_query_usd"] < 0.95
+
+
+def test_a_summary_is_a_point_summary_or_a_draw_summary():
+    """Two result types, not one with a mode string every renderer re-decides."""
+    scenario = simulate.load(PRIORS / "gpt3-training.toml")
+    point = simulate.summarize(scenario, simulate.run_point(scenario))
+    assert isinstance(point, simulate.PointSummary) and not hasattr(point, "draws")
+    assert point.to_dict()["mode"] == "point"
+    assert point.outputs["training_cost_usd"].value == pytest.approx(1.4e6, rel=0.01)  # seed 000
+    drawn = simulate.summarize(scenario, simulate.run(scenario, 1_000, seed=1))
+    assert isinstance(drawn, simulate.DrawSummary) and drawn.draws == 1_000
+    assert "mode" not in drawn.to_dict() and drawn.to_dict()["seed"] == 1
+    assert isinstance(point, simulate.Summary) and isinstance(drawn, simulate.Summary)

@@ -19,6 +19,8 @@ import numpy as np
 
 from simulate.analysis.summary import (
     HISTOGRAM,
+    DrawSummary,
+    PointSummary,
     PointValue,
     QuantitySummary,
     Summary,
@@ -209,7 +211,7 @@ def summarize(
             }
             for section, arrays in (("outputs", draws.outputs), ("inputs", draws.inputs))
         }
-        return Summary(scenario.name, "point", sections["outputs"], sections["inputs"])
+        return PointSummary(scenario.name, sections["outputs"], sections["inputs"])
     known = {**draws.inputs, **draws.outputs}
 
     def one(item: tuple[str, np.ndarray]) -> QuantitySummary:
@@ -233,8 +235,8 @@ def summarize(
         else:
             entries = [one(item) for item in items]
         sections[section] = dict(zip((name for name, _ in items), entries, strict=True))
-    return Summary(
-        scenario.name, "draws", sections["outputs"], sections["inputs"],
+    return DrawSummary(
+        scenario.name, sections["outputs"], sections["inputs"],
         draws.draws, draws.seed, draws.method,
     )  # fmt: skip
 
@@ -251,8 +253,8 @@ def summarize_stream(
         sections[section][name] = sketch_summary(
             name, scenario.unit(name), sketch, percentiles, mine
         )
-    return Summary(
-        scenario.name, "draws", sections["outputs"], sections["inputs"],
+    return DrawSummary(
+        scenario.name, sections["outputs"], sections["inputs"],
         streamed.draws, streamed.seed, streamed.method, HISTOGRAM,
     )  # fmt: skip
 

@@ -8,8 +8,8 @@ reports only render them. ``to_dict()`` gives the JSON contract README states.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 # How quantiles and the HDI were obtained (recorded in JSON and NetCDF attrs).
 EXACT = "exact"
@@ -113,25 +113,13 @@ class PointValue:
         return {"unit": self.unit, "value": self.value}
 
 
-@dataclass(frozen=True)
-class Summary:
-    """A run's summary: every output and input, in declaration order.
-
-    ``mode`` is ``"draws"`` (statistics over sampled scenarios) or ``"point"`` (the base case;
-    ``outputs``/``inputs`` then hold :class:`PointValue`). ``quantiles`` says how percentiles
-    and the HDI were obtained: ``"exact"`` (from all draws) or ``"histogram"`` (streamed; see
-    :mod:`simulate.core.statistics` for the error bound).
-    """
+class _Sections:
+    """What both kinds of summary share: outputs and inputs by name, a DataFrame, and the
+    JSON layout's mapping access (``summary["outputs"]``)."""
 
     scenario: str
-    mode: str
     outputs: Mapping[str, Any]
     inputs: Mapping[str, Any]
-    draws: int = 1
-    seed: int | None = None
-    method: str = "point"
-    quantiles: str = EXACT
-    notes: tuple[str, ...] = field(default=())
 
     def quantity(self, name: str) -> Any:
         if name in self.outputs:
@@ -141,20 +129,11 @@ class Summary:
         raise UnknownQuantity(name, [*self.outputs, *self.inputs], self.scenario)
 
     def to_dict(self) -> dict[str, Any]:
-        head: dict[str, Any] = {"scenario": self.scenario}
-        if self.mode == "point":
-            head["mode"] = "point"
-        else:
-            head.update(draws=self.draws, seed=self.seed, method=self.method)
-            if self.quantiles != EXACT:
-                head["quantiles"] = self.quantiles
-        head["outputs"] = {n: q.to_dict() for n, q in self.outputs.items()}
-        head["inputs"] = {n: q.to_dict() for n, q in self.inputs.items()}
-        return head
+        raise NotImplementedError
 
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame: one row per quantity (section, unit, mean, sd, percentiles,
-        HDI ends, non-finite draws, threshold probabilities)."""
+        """A pandas DataFrame: one row per quantity (section, unit, and the value — or mean,
+        sd, percentiles, HDI ends, non-finite draws and threshold probabilities)."""
         import pandas as pd
 
         rows = []
@@ -175,6 +154,58 @@ class Summary:
     # Read-only mapping access keeps notebooks written against the JSON layout working.
     def __getitem__(self, key: str) -> Any:
         return self.to_dict()[key]
+
+
+@dataclass(frozen=True)
+class PointSummary(_Sections):
+    """The base case: every assumption at its point value, every quantity one
+    :class:`PointValue` (``simulate run --point``)."""
+
+    scenario: str
+    outputs: Mapping[str, PointValue]
+    inputs: Mapping[str, PointValue]
+    mode: ClassVar[str] = "point"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "mode": "point",
+            "outputs": {n: q.to_dict() for n, q in self.outputs.items()},
+            "inputs": {n: q.to_dict() for n, q in self.inputs.items()},
+        }
+
+
+@dataclass(frozen=True)
+class DrawSummary(_Sections):
+    """Statistics over sampled scenarios, one :class:`QuantitySummary` per quantity.
+
+    ``quantiles`` says how percentiles and the HDI were obtained: ``"exact"`` (from all
+    draws) or ``"histogram"`` (streamed; see :mod:`simulate.core.statistics` for the error
+    bound)."""
+
+    scenario: str
+    outputs: Mapping[str, QuantitySummary]
+    inputs: Mapping[str, QuantitySummary]
+    draws: int
+    seed: int | None
+    method: str
+    quantiles: str = EXACT
+    mode: ClassVar[str] = "draws"
+
+    def to_dict(self) -> dict[str, Any]:
+        head: dict[str, Any] = {
+            "scenario": self.scenario, "draws": self.draws, "seed": self.seed,
+            "method": self.method,
+        }  # fmt: skip
+        if self.quantiles != EXACT:
+            head["quantiles"] = self.quantiles
+        head["outputs"] = {n: q.to_dict() for n, q in self.outputs.items()}
+        head["inputs"] = {n: q.to_dict() for n, q in self.inputs.items()}
+        return head
+
+
+# A run's summary is one of the two; renderers take each type on its own.
+Summary = PointSummary | DrawSummary
 
 
 @dataclass(frozen=True)

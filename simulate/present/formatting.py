@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulate.analysis.summary import (
     HISTOGRAM,
+    PointSummary,
     QuantitySummary,
     Sensitivity,
     Summary,
@@ -96,7 +97,7 @@ def _statistic_values(entry: QuantitySummary) -> list[float | None]:
 def summary_table(summary: Summary) -> str:
     """A human-readable table of a run's summary."""
     sections = (("outputs", summary.outputs), ("inputs", summary.inputs))
-    if summary.mode == "point":
+    if isinstance(summary, PointSummary):
         head = f"{summary.scenario}: point values (every assumption at its point)"
         parts = [head]
         for section, entries in sections:
@@ -149,7 +150,7 @@ def summary_markdown(summary: Summary) -> str:
     from simulate.present.humanize import humanize
 
     sections = (("outputs", summary.outputs), ("inputs", summary.inputs))
-    if summary.mode == "point":
+    if isinstance(summary, PointSummary):
         lines = [f"**{summary.scenario}**: base case (every assumption at its point)", ""]
         lines += ["| quantity | value |", "|---|---|"]
         for _, entries in sections:
@@ -187,7 +188,7 @@ def summary_csv(summary: Summary) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     sections = (("outputs", summary.outputs), ("inputs", summary.inputs))
-    if summary.mode == "point":
+    if isinstance(summary, PointSummary):
         writer.writerow(("section", "name", "unit", "value"))
         for section, entries in sections:
             for name, e in entries.items():

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from simulate.analysis.summary import PointValue, Summary
+from simulate.analysis.summary import DrawSummary, PointValue, Summary
 from simulate.core.engine import Draws, Streamed
 from simulate.core.scenario import Scenario
 from simulate.present.humanize import humanize, percent
@@ -87,7 +87,7 @@ RELATIVE_ERROR = 0.01
 def precision_report(summary: Summary, limit: int = 6) -> list[str]:
     """Warnings where the draws cannot support the printed digits: fewer than ~1,000 draws,
     or an output's percentile whose Monte Carlo standard error exceeds 1 % of it."""
-    if summary.mode != "draws":
+    if not isinstance(summary, DrawSummary):
         return []
     lines = []
     if summary.draws < FEW_DRAWS:
