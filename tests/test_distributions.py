@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simulate.core.distributions import DistributionError, build
+from simulate.core.distributions import DistributionError
+from simulate.core.families import build
 
 
 @pytest.mark.parametrize(
@@ -164,3 +165,29 @@ def test_bad_declarations_say_what_was_expected(family, value, options, fragment
     with pytest.raises(DistributionError, match=None) as caught:
         build(family, value, **options)
     assert fragment in str(caught.value)
+
+
+def test_the_registry_holds_one_class_per_family_with_its_schema():
+    """build() dispatches through the registry; each family declares its parameters' schema,
+    which accepts the family's own shipped forms and refuses a wrong shape."""
+    from jsonschema import Draft202012Validator
+
+    from simulate.core.families import FAMILIES, INTERVAL_FAMILIES, REGISTRY
+
+    assert FAMILIES == tuple(REGISTRY) and len(set(map(type, REGISTRY.values()))) == len(REGISTRY)
+    assert set(INTERVAL_FAMILIES) == {"normal", "lognormal", "beta"}
+    good = {
+        "fixed": 3, "uniform": [1, 2], "loguniform": [1, 2], "normal": {"mean": 0, "sd": 1},
+        "lognormal": [1, 4], "beta": {"a": 2, "b": 3}, "pert": [1, 2, 5],
+        "triangular": [1, 2, 5], "choice": {"values": [1, 2]}, "empirical": [1.0, 2.5, 3],
+    }  # fmt: skip
+    bad = {
+        "fixed": [3], "uniform": [1, 2, 3], "loguniform": "1-2", "normal": {"mean": 0},
+        "lognormal": [True, 4], "beta": {"a": 2, "b": 3, "c": 1}, "pert": [1, 2],
+        "triangular": {}, "choice": [1, 2], "empirical": [],
+    }  # fmt: skip
+    for name, family in REGISTRY.items():
+        validator = Draft202012Validator(family.schema)
+        assert validator.is_valid(good[name]), name
+        assert not validator.is_valid(bad[name]), name
+        assert build(name, good[name]).family == name

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simulate
-from simulate.core.distributions import build
+from simulate.core.families import build
 from simulate.core.sampling import BLOCK_SIZE, Sampler
 from tests.conftest import PRIORS
 

@@ -303,6 +303,7 @@ def check(file: str, output_format: str) -> None:
 for command in (
     cli_analysis.compare, cli_analysis.sensitivity, cli_analysis.report,
     cli_tables.frontier, cli_tables.serving_validation, cli_tables.init, cli_tables.models,
+    cli_tables.schema,
 ):  # fmt: skip
     cli.add_command(command)
 

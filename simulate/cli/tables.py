@@ -168,3 +168,22 @@ def models(output_format: str) -> None:
         emit(formatting.to_json(formatting.models_data()))
     else:
         emit(formatting.models_table())
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of a priors file, for editors to check and complete as you type.
+
+    The schema gives the tables and keys of a priors file, the distribution families with the
+    forms of their parameters, and the model names. Units, domains and the links between
+    quantities are checked by `simulate check`.
+
+    \b
+    Examples:
+      simulate schema > priors.schema.json
+      Even Better TOML (taplo): put  #:schema ./priors.schema.json  on a file's first line,
+      or map priors/**/*.toml to it under [[rule]] in .taplo.toml.
+    """
+    from simulate.spec import schema as priors_schema
+
+    emit(priors_schema.text())

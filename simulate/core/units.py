@@ -21,6 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from simulate.core import cache
+
 # The unit a quantity gets when its unit is inferred (a [derived] expression without a declared
 # unit, not read by any model), chosen by its dimension: "USD/month" · "month" is shown in USD.
 _CANONICAL_BY_DIMENSION = {
@@ -64,16 +66,8 @@ def _import_pint() -> Any:
 
 
 def _cache_folder(version: str) -> Path | None:
-    """Where parsed unit definitions are cached (``SIMULATE_CACHE_DIR``, else the user's cache
-    folder), or ``None`` when it cannot be written."""
-    base = os.environ.get("SIMULATE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    folder = (Path(base) if base else Path.home() / ".cache") / "llm-econ-simulate"
-    folder = folder / f"pint-{version}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder if os.access(folder, os.W_OK | os.X_OK) else None
+    """Where parsed unit definitions are cached (see :mod:`simulate.core.cache`)."""
+    return cache.folder(f"pint-{version}")
 
 
 def _definitions(pint: Any) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from simulate.core import distributions, units
+from simulate.core import distributions, families, units
 from simulate.core.dependence import (
     CopulaGroup,
     Dependence,
@@ -42,7 +42,6 @@ from simulate.core.dependence import (
 from simulate.core.errors import PriorsError
 from simulate.core.scenario import JointMember, JointSet
 
-JOINT_KEYS = {"names", "table", "multivariate_normal", "point", "units", "source", "description"}
 MAX_TABLE_BYTES = 50 * 2**20
 
 
@@ -57,15 +56,6 @@ def joint_sets(
     for label, entry in table.items():
         key = f"joint.{label}"
         check_name(label, file, "joint")
-        if not isinstance(entry, dict):
-            raise PriorsError(file, key, "expected a table with names and a table or covariance")
-        for option in entry:
-            if option not in JOINT_KEYS:
-                raise PriorsError(
-                    file,
-                    f"{key}.{option}",
-                    f"unknown key; expected {', '.join(sorted(JOINT_KEYS))}",
-                )
         kinds = [k for k in ("table", "multivariate_normal") if k in entry]
         if len(kinds) != 1:
             raise PriorsError(
@@ -88,7 +78,7 @@ def joint_sets(
         for j, name in enumerate(names):
             try:
                 if kinds[0] == "table":
-                    distribution = distributions.build(
+                    distribution = families.build(
                         "empirical", columns[:, j].tolist(), point=point[j]
                     )
                     summary = f"column '{name}' of {detail}"
@@ -100,7 +90,7 @@ def joint_sets(
                     )
                 else:
                     mean, sd = columns
-                    distribution = distributions.build(
+                    distribution = families.build(
                         "normal", {"mean": float(mean[j]), "sd": float(sd[j])}, point=point[j]
                     )
                     summary = "multivariate normal"

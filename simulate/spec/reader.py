@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from simulate.core import distributions, expressions, units
+from simulate.core import distributions, expressions, families, units
 from simulate.core.dependence import Dependence
 from simulate.core.distributions import DistributionError
 from simulate.core.engine import evaluate, point_values
@@ -34,27 +34,14 @@ from simulate.models import MODELS, Model, vocabulary
 from simulate.models.base import DOMAINS
 from simulate.spec import joint as spec_joint
 from simulate.spec import overrides as spec_overrides
+from simulate.spec import schema
 from simulate.spec import units as spec_units
 
-FORMAT_VERSION = 1
 TAIL = 1e-9  # the share of draws beyond a model input's domain that is refused
 MAX_FILE_BYTES = 2**20  # 1 MiB: far beyond any hand-written priors file
 MAX_INCLUDE_DEPTH = 16
 MAX_NAME_LENGTH = 100
-SCENARIO_KEYS = {
-    "name",
-    "title",
-    "description",
-    "models",
-    "format",
-    "report",
-    "include",
-    "thresholds",
-}
 INCLUDED_SCENARIO_KEYS = {"title", "description", "format", "include"}
-TOP_LEVEL_KEYS = {"scenario", "assumptions", "derived", "correlations", "joint"}
-OPTION_KEYS = {"point", "unit", "source", "description", "min", "max", "interval"}
-DERIVED_KEYS = {"expr", "unit", "source", "description"}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = {"draw"} | set(expressions.FUNCTIONS)
 
@@ -77,6 +64,7 @@ def load(
     else:
         path = Path(path)
         document, raw = _read(path)
+    schema.validate(document, str(path))  # tables, keys and the types of their values
     digest = hashlib.sha256(raw)
     included = _includes(document, path, digest, chain=(path.resolve(),))
     if not overrides:
@@ -85,6 +73,7 @@ def load(
     for name, text in sorted(overrides.items()):
         digest.update(f"\0--set {name}={text}".encode())
     try:
+        schema.validate(document, str(path))
         scenario = _scenario(document, str(path), digest, included)
     except PriorsError as exc:
         named = spec_overrides.error_for(exc, overrides)
@@ -183,6 +172,7 @@ def _includes(
             raise PriorsError(file, "scenario.include", f"{shown!r}: {exc.message}") from None
         digest.update(raw)
         _check_included(included, str(target))
+        schema.validate(included, str(target))
         own = {
             key: (section, value, str(target))
             for section in ("assumptions", "derived")
@@ -223,17 +213,7 @@ def _check_included(document: dict[str, Any], file: str) -> None:
 def _scenario(
     document: dict[str, Any], file: str, digest: Any, included: dict[str, tuple[str, Any, str]]
 ) -> Scenario:
-    unknown = set(document) - TOP_LEVEL_KEYS
-    if unknown:
-        raise PriorsError(
-            file, sorted(unknown)[0], f"unknown table; expected {sorted(TOP_LEVEL_KEYS)}"
-        )
-    header = _table(document.get("scenario", {}), file, "scenario")
-    for key in header:
-        if key not in SCENARIO_KEYS:
-            raise PriorsError(
-                file, f"scenario.{key}", f"unknown key; expected one of {sorted(SCENARIO_KEYS)}"
-            )
+    header = document.get("scenario", {})
     if "scenario" not in document:
         raise PriorsError(
             file,
@@ -241,15 +221,16 @@ def _scenario(
             "no [scenario] table: nothing to simulate (a file of assumptions to share is "
             "included by a scenario's [scenario] include)",
         )
-    version = header.get("format", FORMAT_VERSION)
-    if isinstance(version, bool) or not isinstance(version, int) or version != FORMAT_VERSION:
+    version = header.get("format", schema.FORMAT_VERSION)
+    if type(version) is not int:  # TOML's 1.0 is a float, which JSON Schema calls an integer
         raise PriorsError(
             file,
             "scenario.format",
-            f"this version of simulate reads format {FORMAT_VERSION}, got {version!r}",
+            f"this version of simulate reads format {schema.FORMAT_VERSION}, got {version!r}",
         )
-    name = _text(header, "name", file, "scenario", default=Path(file).stem)
-    if len(name) > MAX_NAME_LENGTH or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+    name = header.get("name", Path(file).stem)
+    if len(name) > MAX_NAME_LENGTH or not re.fullmatch(schema.SCENARIO_NAME_PATTERN, name):
+        # a declared name is checked by the schema; this is the file's name standing in
         raise PriorsError(
             file,
             "scenario.name",
@@ -347,8 +328,6 @@ def _scenario(
             notes = [*notes, *model.advice(frozenset(ports & available), fixed)]
 
     report = header.get("report", [])
-    if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
-        raise PriorsError(file, "scenario.report", "expected a list of output names")
     for item in report:
         if item not in outputs:
             raise PriorsError(
@@ -357,12 +336,6 @@ def _scenario(
                 f"'{item}' is not an output of this scenario; outputs: {outputs}",
             )
     thresholds = header.get("thresholds", [])
-    if not isinstance(thresholds, list) or not all(isinstance(t, str) for t in thresholds):
-        raise PriorsError(
-            file,
-            "scenario.thresholds",
-            'expected a list such as ["query_cost_usd>revenue_per_query_usd"]',
-        )
     parsed = [parse_threshold(t, file, "scenario.thresholds") for t in thresholds]
     known = set(outputs) | set(assumptions)
     for threshold in parsed:
@@ -602,17 +575,8 @@ def _check_name(name: str, file: str, section: str) -> None:
 
 
 def _models(value: Any, file: str) -> list[Model]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise PriorsError(file, "scenario.models", f"expected a list of model names, got {value!r}")
     models = []
-    for name in value:
-        if name not in MODELS:
-            raise PriorsError(
-                file,
-                "scenario.models",
-                f"unknown model '{name}'; the models are {', '.join(MODELS)} "
-                "(see `simulate models`)",
-            )
+    for name in value:  # model names the schema knows
         if MODELS[name] in models:
             raise PriorsError(file, "scenario.models", f"model '{name}' is listed twice")
         models.append(MODELS[name])
@@ -647,26 +611,7 @@ def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> 
     key = f"assumptions.{name}"
     if isinstance(entry, int | float) and not isinstance(entry, bool):
         entry = {"fixed": entry}
-    if not isinstance(entry, dict):
-        raise PriorsError(
-            file,
-            key,
-            "expected a number or a table such as "
-            '{ lognormal = [1.5, 4.0], unit = "USD/hour", source = "..." }',
-        )
-    families = [k for k in entry if k in distributions.FAMILIES]
-    unknown = [k for k in entry if k not in distributions.FAMILIES and k not in OPTION_KEYS]
-    if unknown:
-        raise PriorsError(
-            file,
-            f"{key}.{unknown[0]}",
-            f"unknown key; a distribution is one of {', '.join(distributions.FAMILIES)}"
-            f" and the options are {', '.join(sorted(OPTION_KEYS))}",
-        )
-    if len(families) != 1:
-        found = f"got {', '.join(families)}" if families else "got none"
-        raise PriorsError(file, key, f"expected exactly one distribution key ({found})")
-    family = families[0]
+    family = next(k for k in entry if k in families.FAMILIES)  # one, as the schema says
     declared = _unit(entry, file, key, expected_unit)
     unit = declared if declared is not None else (expected_unit or "1")
     if family == "beta" and not (
@@ -680,7 +625,7 @@ def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> 
             raise PriorsError(file, f"{key}.{text_key}", "expected a string")
     interval = _optional_number(entry, "interval", file, key)
     try:
-        distribution = distributions.build(
+        distribution = families.build(
             family,
             entry[family],
             interval=interval,
@@ -706,15 +651,6 @@ def _derived(name: str, entry: Any, file: str, expected_unit: str | None) -> Der
     key = f"derived.{name}"
     if isinstance(entry, str):
         entry = {"expr": entry}
-    if not isinstance(entry, dict) or "expr" not in entry:
-        raise PriorsError(
-            file, key, 'expected an expression string or a table { expr = "...", unit = "..." }'
-        )
-    for option in entry:
-        if option not in DERIVED_KEYS:
-            raise PriorsError(
-                file, f"{key}.{option}", f"unknown key; expected {', '.join(sorted(DERIVED_KEYS))}"
-            )
     try:
         expression = expressions.parse(entry["expr"])
     except expressions.ExpressionError as exc:
