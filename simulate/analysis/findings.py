@@ -13,7 +13,7 @@ import numpy as np
 from simulate.analysis import sensitivity
 from simulate.analysis.results import summarize
 from simulate.analysis.summary import QuantityError, Summary, TornadoRow
-from simulate.core.engine import Draws, evaluate, point_values, run
+from simulate.core.engine import Draws, base_case, run
 from simulate.core.scenario import Scenario
 from simulate.core.thresholds import Threshold
 
@@ -53,8 +53,7 @@ def findings(
     stage("sampling")
     result = run(scenario, draws, seed)
     summary = summarize(scenario, result, (5, 50, 95), thresholds)
-    points = point_values(scenario)
-    base = {**points, **evaluate(scenario, points)}
+    base = base_case(scenario)
     stage("sensitivity")
     swings = sensitivity.tornado(scenario, keys)
     drivers, method_note = _drivers(scenario, keys, sobol_samples, seed, swings)

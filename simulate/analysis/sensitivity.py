@@ -26,7 +26,7 @@ from simulate.analysis.summary import (
     UnknownQuantity,
 )
 from simulate.core.dependence import UNIFORM_EDGE
-from simulate.core.engine import default_workers, evaluate, point_values, run
+from simulate.core.engine import base_case, default_workers, evaluate, point_values, run
 from simulate.core.errors import PriorsError
 from simulate.core.scenario import Scenario
 
@@ -46,7 +46,7 @@ def check_output(scenario: Scenario, output: str) -> None:
 
 def base_value(scenario: Scenario, output: str) -> float:
     """The output with every assumption at its point value."""
-    return float(evaluate(scenario, point_values(scenario))[output])
+    return float(base_case(scenario)[output])
 
 
 def tornado(

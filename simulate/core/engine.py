@@ -92,6 +92,13 @@ def point_values(scenario: Scenario) -> dict[str, np.ndarray]:
     }
 
 
+def base_case(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Every quantity at the base case: the assumptions at their point values and what the
+    scenario computes from them (0-d arrays)."""
+    values = point_values(scenario)
+    return {**values, **evaluate(scenario, values)}
+
+
 def run_point(scenario: Scenario) -> Draws:
     """The base case: one evaluation with every assumption at its point value."""
     inputs = point_values(scenario)

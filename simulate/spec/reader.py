@@ -25,7 +25,7 @@ import numpy as np
 from simulate.core import distributions, expressions, families, units
 from simulate.core.dependence import Dependence
 from simulate.core.distributions import DistributionError
-from simulate.core.engine import evaluate, point_values
+from simulate.core.engine import base_case
 from simulate.core.errors import PriorsError
 from simulate.core.graph import GraphError, plan
 from simulate.core.scenario import Assumption, Derived, Scenario
@@ -423,9 +423,7 @@ def _check_domains(scenario: Scenario) -> None:
         if port.name not in scenario.derived:
             continue  # another model's output, or an optional input nobody gives
         if base is None:
-            values = point_values(scenario)
-            values.update(evaluate(scenario, values))
-            base = values
+            base = base_case(scenario)
         value = float(base[port.name]) * factor
         if not math.isnan(value) and not domain.holds(value):
             derived = scenario.derived[port.name]
@@ -484,9 +482,7 @@ def _check_assumption_domain(assumption: Assumption, port: Any, domain: Any, fac
 
 def _check_implied_mfu(scenario: Scenario) -> None:
     """Refuse facts whose base case implies more FLOPs than the accelerators can deliver."""
-    values = {**point_values(scenario)}
-    values.update(evaluate(scenario, values))
-    mfu = float(values["implied_mfu"])
+    mfu = float(base_case(scenario)["implied_mfu"])
     if mfu > 1:
         compute = (
             "training_flops"
