@@ -106,4 +106,4 @@ def test_the_compiled_validator_is_cached_and_optional(tmp_path):
         )
         assert done.stdout.strip() == "scenario.x", done.stderr
         (tmp_path / "file-not-folder").write_text("a file where the cache folder would be")
-    assert len(list((cache / "llm-econ-simulate" / "schema").glob("priors_*.py"))) == 1
+    assert len(list((cache / "llm-econ-simulate" / "schema").glob("priors-*.code"))) == 1

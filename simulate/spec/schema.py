@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import json
+import marshal
 import os
 import re
+import sys
 from typing import Any
 
 from simulate.core import cache
@@ -250,25 +251,38 @@ def text() -> str:
 
 @functools.cache
 def _validator() -> Any:
-    """The compiled validator: fastjsonschema's generated code, kept in the cache folder
-    (compiling it costs more than the rest of reading a file), else built in memory."""
+    """The compiled validator: fastjsonschema's generated code, byte-compiled once and kept in
+    the cache folder (compiling it costs more than the rest of reading a file), else built in
+    memory. The code is generated from :func:`schema` alone, never from a priors file."""
     import fastjsonschema
 
     text = json.dumps(schema(), sort_keys=True)
-    digest = hashlib.sha256(f"{fastjsonschema.VERSION}\0{text}".encode()).hexdigest()[:16]
+    key = f"{fastjsonschema.VERSION}\0{sys.implementation.cache_tag}\0{text}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     folder = cache.folder("schema")
-    if folder is None:
-        return fastjsonschema.compile(schema())
-    path = folder / f"priors_{digest}.py"
-    if not path.is_file():
+    path = folder / f"priors-{digest}.code" if folder is not None else None
+    code = None
+    if path is not None and path.is_file():
+        try:
+            code = marshal.loads(path.read_bytes())
+        except (EOFError, ValueError, TypeError):  # a damaged cache: build it again
+            code = None
+    if code is None:
         source = fastjsonschema.compile_to_code(schema())
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(source, encoding="utf-8")
-        os.replace(temporary, path)  # another process may write the same file: both whole
-    spec = importlib.util.spec_from_file_location(f"_simulate_priors_{digest}", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]  # byte-compiled once, then cached
-    return module.validate
+        code = compile(source, f"<priors schema {digest}>", "exec")
+        if path is not None:
+            try:
+                temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                temporary.write_bytes(marshal.dumps(code))
+                os.replace(temporary, path)  # two processes may write it: either is whole
+                for stale in path.parent.glob("priors-*.code"):
+                    if stale != path:
+                        stale.unlink(missing_ok=True)
+            except OSError:
+                pass  # no cache: the next run compiles again
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # fastjsonschema's code for our own schema
+    return namespace["validate"]
 
 
 def validate(document: dict[str, Any], file: str) -> None:
