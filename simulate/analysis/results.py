@@ -80,10 +80,13 @@ def quantity_summary(
     percentiles: Sequence[float],
     thresholds: Iterable[Threshold] = (),
     references: dict[str, np.ndarray] | None = None,
+    effective_draws: float | None = None,
 ) -> QuantitySummary:
     """Exact statistics of one quantity's draws, over the finite ones.
 
     ``references`` holds the arrays (in this quantity's unit) that thresholds compare against.
+    ``effective_draws`` is what the draws are worth when they are not independent (a
+    posterior resample): the Monte Carlo errors of percentiles use it.
     """
     values = np.asarray(values, dtype=float).ravel()
     results = tuple(
@@ -98,7 +101,7 @@ def quantity_summary(
             name, unit, None, None, tuple((q, None) for q in percentiles), (None, None),
             results, nonfinite,
         )  # fmt: skip
-    levels = error_levels(percentiles, values.size)
+    levels = error_levels(percentiles, round(effective_draws or values.size))
     quantiles, hdi = exact_statistics(values, [*percentiles, *levels])
     constant = bool(hdi[0] == hdi[1] and values.min() == values.max())
     mean, sd, overflow = _mean_sd(values, constant)
@@ -200,8 +203,10 @@ def summarize(
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
     thresholds: Sequence[Threshold] = (),
     workers: int | None = None,
+    effective_draws: float | None = None,
 ) -> Summary:
-    """The summary of a run that kept its draws (exact), or of point values (``--point``)."""
+    """The summary of a run that kept its draws (exact), or of point values (``--point``).
+    ``effective_draws``: see :func:`quantity_summary` (a posterior's ESS)."""
     check_thresholds(scenario, thresholds)
     if draws.method == "point":
         sections = {
@@ -223,7 +228,9 @@ def summarize(
             for t in mine
             if isinstance(t.value, str)
         }
-        return quantity_summary(name, scenario.unit(name), values, percentiles, mine, references)
+        return quantity_summary(
+            name, scenario.unit(name), values, percentiles, mine, references, effective_draws
+        )
 
     workers = default_workers() if workers is None else workers
     sections = {}

@@ -38,6 +38,7 @@ from simulate.cli.options import (
     DrawCount,
     draws_option,
     format_option,
+    observe_option,
     percentiles_option,
     quiet_option,
     scheduler_option,
@@ -159,6 +160,7 @@ def cli() -> None:
 )
 @quiet_option("No progress bar or notes on stderr; library warnings hidden.")
 @set_option()
+@observe_option()
 def run(
     file: str,
     draws: int,
@@ -175,6 +177,7 @@ def run(
     statistics: str,
     quiet: bool,
     sets: tuple[str, ...],
+    observe: tuple[str, ...],
 ) -> None:
     """Sample a scenario and summarise every output and input.
 
@@ -196,10 +199,20 @@ def run(
     from_options = [parse_threshold(t) for t in thresholds]
     suffix = checks.suffix(out, (".nc", ".json", ".csv")) if out is not None else None
     check_out(out)
-    scenario = scenario_from(file, sets, quiet)
+    scenario = scenario_from(file, sets, quiet, observe=observe)
     parsed_thresholds = merged_thresholds(scenario, from_options)
     validate_names(scenario, parsed_thresholds)
     keep = point or results.keeps_every_draw(scenario, draws, statistics)
+    if scenario.observations and not keep:
+        raise PriorsError(
+            None,
+            "--statistics" if statistics == "streamed" else "--draws",
+            "observations need every draw kept (the posterior resamples them): use at most "
+            f"{results.EXACT_LIMIT_DRAWS:,} draws with --statistics auto or exact; a streamed "
+            "posterior is not built yet",
+        )
+    if scenario.observations and point and not quiet:
+        click.echo("note: --point is the base case; the observations do not apply to it", err=True)
     if not point:
         check_memory(
             [scenario], draws, method, streamed=not keep, chunk_size=chunk_size,
@@ -245,8 +258,18 @@ def run(
                 engine.run, scenario, draws, seed, method, progress=progress, **options
             )
         summary = results.summarize(scenario, kept, percentiles, parsed_thresholds, workers=workers)
+        if scenario.observations:
+            summary, rendered = calibrated(
+                scenario, kept, summary, percentiles, parsed_thresholds, workers, quiet
+            )
         say(summary, notices.domain_report(scenario, kept))
         if suffix == ".nc":
+            if scenario.observations and not quiet:
+                click.echo(
+                    f"note: {out} holds the prior draws; the posterior's weights are not saved "
+                    "in it yet (--format json has the posterior's summary)",
+                    err=True,
+                )
             finish(out, lambda: netcdf.write_draws(out, scenario, kept, summary))
     else:
         with contextlib.ExitStack() as stack:
@@ -276,6 +299,38 @@ def run(
         finish(out, lambda: files.write_text(text if text.endswith("\n") else text + "\n", out))
     if out and not quiet:
         click.echo(f"wrote {out}", err=True)
+
+
+def calibrated(
+    scenario: Any,
+    kept: Any,
+    summary: Any,
+    percentiles: tuple[float, ...],
+    thresholds: list[Any],
+    workers: int | None,
+    quiet: bool,
+) -> tuple[Any, dict[str, Any]]:
+    """The posterior beside the prior: renderers of both for each format, after saying (on
+    stderr) when the posterior cannot be trusted."""
+    from simulate.analysis import calibration, results
+    from simulate.present import calibration as shown
+    from simulate.present import formatting
+
+    fit = calibration.calibrate(scenario, kept)
+    posterior = results.summarize(
+        scenario, calibration.resample(kept, fit), percentiles, thresholds,
+        workers=workers, effective_draws=fit.ess,
+    )  # fmt: skip
+    if not quiet:
+        for line in shown.warnings(fit):
+            click.echo(line, err=True)
+    rendered = {
+        "table": lambda prior: shown.table(prior, posterior, fit),
+        "json": lambda prior: formatting.to_json(shown.to_dict(prior, posterior, fit)),
+        "csv": lambda prior: shown.csv(prior, posterior, fit),
+        "markdown": lambda prior: shown.markdown(prior, posterior, fit),
+    }
+    return summary, rendered
 
 
 @cli.command()

@@ -19,7 +19,11 @@ from simulate.io import temporaries
 
 
 def scenario_from(
-    path: str, sets: tuple[str, ...] = (), quiet: bool = False, label: bool = False
+    path: str,
+    sets: tuple[str, ...] = (),
+    quiet: bool = False,
+    label: bool = False,
+    observe: tuple[str, ...] = (),
 ) -> Any:
     from simulate.spec import overrides as spec_overrides
     from simulate.spec.reader import load
@@ -31,7 +35,7 @@ def scenario_from(
         raise PriorsError(
             None, "--set", f"{', '.join(twice)} set more than once; give each name once"
         )
-    scenario = load(path, overrides)
+    scenario = load(path, overrides, observe)
     for warning in scenario.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not quiet:

@@ -132,6 +132,19 @@ def set_option() -> Any:
     )
 
 
+def observe_option() -> Any:
+    return click.option(
+        "--observe",
+        "observe",
+        multiple=True,
+        metavar="NAME=VALUE±REL%",
+        help="Condition on a measurement of any quantity (assumption, derived or output): "
+        "VALUE with a standard error of REL % of it (or +- ERROR in its unit), e.g. --observe "
+        "'price_per_1m_tokens_usd=0.88±5%'. Adds to the file's [observations]; repeatable. "
+        "The run then prints the posterior beside the prior.",
+    )
+
+
 def threshold_option(help: str) -> Any:
     return click.option("--threshold", "thresholds", multiple=True, metavar="NAME>VALUE", help=help)
 

@@ -15,6 +15,7 @@ from simulate.core import dimensions, expressions
 from simulate.core.dependence import Dependence
 from simulate.core.distributions import Distribution
 from simulate.core.graph import Step
+from simulate.core.observations import Observation
 from simulate.core.thresholds import Threshold
 from simulate.models import Model
 
@@ -113,6 +114,8 @@ class Scenario:
     joint_sets: tuple[JointSet, ...] = ()
     # assumptions replaced on the command line (--set NAME=VALUE), in name order
     overrides: tuple[tuple[str, str], ...] = ()
+    # what was measured ([observations], --observe): conditions the draws into a posterior
+    observations: tuple[Observation, ...] = ()
 
     @property
     def outputs(self) -> list[str]:

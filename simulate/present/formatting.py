@@ -74,7 +74,7 @@ def _fit_last_column(
     ]
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], fit: int | None = None) -> str:
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], fit: int | None = None) -> str:
     if fit is not None:
         rows = _fit_last_column(header, rows, fit)
     widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
@@ -105,7 +105,7 @@ def summary_table(summary: Summary) -> str:
                 (name, unit_label(e.unit, name), cell(e.value, e.unit, name))
                 for name, e in entries.items()
             ]
-            parts.append(_table((section[:-1], "unit", "value"), rows))
+            parts.append(text_table((section[:-1], "unit", "value"), rows))
         return "\n\n".join(parts)
     first = next(iter([*summary.outputs.values(), *summary.inputs.values()]), None)
     labels = _statistic_labels(first) if first else []
@@ -126,7 +126,7 @@ def summary_table(summary: Summary) -> str:
             low, high = entry.hdi_90
             cells.append(f"[{cell(low, unit, name)}, {cell(high, unit, name)}]")
             rows.append((name, unit_label(unit, name), *cells))
-        parts.append(f"{section}:\n" + _table(header, rows))
+        parts.append(f"{section}:\n" + text_table(header, rows))
     lines = []
     for _, entries in sections:
         for name, entry in entries.items():
@@ -318,7 +318,7 @@ def scenario_table(
     from_column = ("from",) if included else ()
     parts.append(
         "assumptions:\n"
-        + _table(
+        + text_table(
             ("name", "distribution", "point", "90% interval", "unit", *from_column, "source"),
             rows,
             fit=terminal_width(),
@@ -327,7 +327,7 @@ def scenario_table(
     if data["derived"]:
         parts.append(
             "derived:\n"
-            + _table(
+            + text_table(
                 ("name", "expression", "unit", "the expression gives", *from_column),
                 [
                     (n, d["expr"], d["unit"], d["inferred_unit"], *origin(d["file"]))
@@ -338,7 +338,7 @@ def scenario_table(
     if data["correlations"]:
         parts.append(
             "rank correlations (Gaussian copula; achieved in 100,000 Monte Carlo draws):\n"
-            + _table(
+            + text_table(
                 ("assumptions", "declared", "achieved"),
                 [
                     (", ".join(c["names"]), number(c["declared"]), f"{c['achieved']:.3f}")
@@ -349,7 +349,7 @@ def scenario_table(
     if data["joint"]:
         parts.append(
             "joint parameter sets (drawn together, one coherent set per draw):\n"
-            + _table(
+            + text_table(
                 ("set", "assumptions", "from"),
                 [
                     (label, ", ".join(j["names"]), f"{j['kind']}: {j['detail']}")
@@ -399,7 +399,7 @@ def models_table() -> str:
         ]
         parts.append(
             f"{name} — {m['summary']}\nsource: {m['source']}\n"
-            + _table(("", "name", "unit", "meaning", "values"), rows)
+            + text_table(("", "name", "unit", "meaning", "values"), rows)
         )
     return "\n\n".join(parts)
 
@@ -414,7 +414,7 @@ def comparison_table(result: Comparison) -> str:
     if result.pairs_left_out:
         lines.append(f"{result.pairs_left_out} pairs with a non-finite value were left out")
     labels, rows = _comparison_rows(result)
-    return "\n".join(lines) + "\n\n" + _table(("", *labels), rows)
+    return "\n".join(lines) + "\n\n" + text_table(("", *labels), rows)
 
 
 def _comparison_rows(result: Comparison) -> tuple[list[str], list[tuple[str, ...]]]:
@@ -483,13 +483,13 @@ def sensitivity_table(result: Sensitivity) -> str:
         ]
         parts.append(
             f"tornado (one assumption at its P{lo:g} / P{hi:g}, the rest at point):\n"
-            + _table(("input", f"at P{lo:g}", f"at P{hi:g}", "swing"), rows)
+            + text_table(("input", f"at P{lo:g}", f"at P{hi:g}", "swing"), rows)
         )
     if result.spearman is not None:
         ranked = sorted(result.spearman.items(), key=lambda kv: -abs(kv[1] or 0.0))
         parts.append(
             "Spearman rank correlation:\n"
-            + _table(("input", "rho"), [(k, number(v)) for k, v in ranked])
+            + text_table(("input", "rho"), [(k, number(v)) for k, v in ranked])
         )
     if result.sobol is not None:
         indices = result.sobol
@@ -506,7 +506,7 @@ def sensitivity_table(result: Sensitivity) -> str:
         ]
         parts.append(
             f"Sobol indices ({result.sobol_base_samples:,} base samples, 95 % "
-            "bootstrap intervals):\n" + _table(("input", "S1", "", "ST", ""), rows)
+            "bootstrap intervals):\n" + text_table(("input", "S1", "", "ST", ""), rows)
         )
     if result.sobol_warning:
         parts.append(textwrap.fill(f"warning: {result.sobol_warning}", width=100))

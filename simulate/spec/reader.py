@@ -16,7 +16,7 @@ import math
 import re
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from simulate.core.thresholds import parse_threshold, threshold_factor
 from simulate.models import MODELS, Model, vocabulary
 from simulate.models.base import DOMAINS
 from simulate.spec import joint as spec_joint
+from simulate.spec import observations as spec_observations
 from simulate.spec import overrides as spec_overrides
 from simulate.spec import schema
 from simulate.spec import units as spec_units
@@ -47,7 +48,9 @@ RESERVED = {"draw"} | set(expressions.FUNCTIONS)
 
 
 def load(
-    path: str | Path | Mapping[str, Any], overrides: Mapping[str, str] | None = None
+    path: str | Path | Mapping[str, Any],
+    overrides: Mapping[str, str] | None = None,
+    observe: Sequence[str] = (),
 ) -> Scenario:
     """Read, validate and plan a priors file (and the files it includes).
 
@@ -55,8 +58,22 @@ def load(
     notebook can build a scenario without writing a file); its includes are then relative to
     the working directory and its errors name ``<dict>``. ``overrides`` maps assumption names
     to ``--set`` values (:mod:`simulate.spec.overrides`); they are validated like the file
-    and recorded in the scenario (and its sha256).
+    and recorded in the scenario (and its sha256). ``observe`` holds ``--observe`` values
+    (:mod:`simulate.spec.observations`), added to the file's ``[observations]``.
     """
+    scenario = _load(path, overrides)
+    if not observe:
+        return scenario
+    extra = spec_observations.from_command_line(observe, scenario)
+    digest = hashlib.sha256(scenario.sha256.encode())
+    for text in observe:
+        digest.update(f"\0--observe {text}".encode())
+    return dataclasses.replace(
+        scenario, observations=(*scenario.observations, *extra), sha256=digest.hexdigest()
+    )
+
+
+def _load(path: str | Path | Mapping[str, Any], overrides: Mapping[str, str] | None) -> Scenario:
     if isinstance(path, Mapping):
         document = _plain(path)
         raw = json.dumps(document, sort_keys=True, default=str).encode()
@@ -79,7 +96,7 @@ def load(
         named = spec_overrides.error_for(exc, overrides)
         if named is None:  # the file alone is fine: what broke it came from --set
             try:
-                load(path)
+                _load(path, None)
             except PriorsError:
                 raise exc from None
             said = ", ".join(f"{n}={v}" for n, v in sorted(overrides.items()))
@@ -367,6 +384,9 @@ def _scenario(
     _check_domains(scenario)
     if "implied_mfu" in outputs:
         _check_implied_mfu(scenario)
+    if "observations" in document:
+        observed = spec_observations.from_file(document["observations"], scenario, file)
+        scenario = dataclasses.replace(scenario, observations=tuple(observed))
     return scenario
 
 

@@ -205,6 +205,49 @@ def _joint() -> dict[str, Any]:
     }
 
 
+def _observations() -> dict[str, Any]:
+    """One measurement, or a list of them (they combine)."""
+    interval = {"type": "array", "items": _NUMBER, "minItems": 2, "maxItems": 2}
+    one = {
+        "type": "object",
+        "allOf": [
+            {
+                "properties": {
+                    "normal": {**interval, "description": "a 90 % interval [lo, hi] for the "
+                               "measured value, with a normal error"},
+                    "lognormal": {**interval, "description": "a 90 % interval [lo, hi] with 0 < "
+                                  "lo, with an error on the logarithm"},
+                    "value": {**_NUMBER, "description": "the measured value"},
+                    "relative_error": {**_NUMBER, "description": "its standard error, as a "
+                                       "share of the value"},
+                    "error": {**_NUMBER, "description": "its standard error, in the unit"},
+                    "unit": _text("the unit of the numbers (default: the quantity's)"),
+                    "source": _text("who measured it, where"),
+                    "description": _text("what the measurement is"),
+                },
+                "additionalProperties": False,
+                "x-unknown": "unknown key; expected normal or lognormal = [lo, hi], or value "
+                "with relative_error or error; options unit, source, description",
+            },
+            {
+                "oneOf": [{"required": [k]} for k in ("normal", "lognormal", "value")],
+                "x-message": "expected exactly one of normal = [lo, hi], lognormal = [lo, hi] "
+                "or value = x",
+            },
+        ],
+    }  # fmt: skip
+    return {
+        "type": ["object", "array"],
+        "description": "one measurement { normal = [lo, hi] } / { lognormal = [lo, hi] } / "
+        "{ value = x, relative_error = 0.1 }, or a list of them",
+        "x-message": 'expected a table such as { normal = [0.80, 0.96], source = "..." } '
+        "or a list of them",
+        "if": {"type": "object"},
+        "then": one,
+        "else": {"items": one, "minItems": 1, "x-message": "expected at least one measurement"},
+    }
+
+
 def _correlation() -> dict[str, Any]:
     return {
         "description": 'a rank correlation: "a, b" = 0.5, { rho = 0.5, source = "..." }, or '
@@ -237,10 +280,15 @@ def schema() -> dict[str, Any]:
                 "description": "joint parameter sets, by label",
                 "additionalProperties": _joint(),
             },
+            "observations": _quantity_names(
+                _observations(), "what was measured of the scenario's quantities, by name"
+            ),
         },
         "additionalProperties": False,
         "x-unknown": "unknown table; expected "
-        + str(sorted(("scenario", "assumptions", "derived", "correlations", "joint"))),
+        + str(
+            sorted(("scenario", "assumptions", "derived", "correlations", "joint", "observations"))
+        ),
     }
 
 
@@ -319,7 +367,8 @@ def _explain(exc: Any, document: dict[str, Any]) -> tuple[str | None, str]:
         if bad:
             return _dotted([*path, bad[0]]), rule["x-message"]
     if exc.rule == "oneOf" and "x-message" in node and isinstance(value, dict):
-        named = [k for k in value if k in FAMILIES]
+        choices = {k for option in node["oneOf"] for k in option.get("required", ())}
+        named = [k for k in value if k in choices]
         found = f"got {', '.join(named)}" if named else "got none"
         return _dotted(path), f"{node['x-message']} ({found})"
     words = node.get("x-message")

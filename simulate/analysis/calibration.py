@@ -1,0 +1,150 @@
+"""Observations turn prior draws into posterior draws, by Pareto-smoothed importance sampling.
+
+Each prior draw is weighted by the likelihood of what was observed given that draw
+(:meth:`~simulate.core.observations.Observation.log_likelihood`, summed over observations);
+arviz's PSIS (``arviz.psislw``, Vehtari et al. 2024, "Pareto smoothed importance sampling")
+smooths the largest weights and estimates the Pareto shape k̂ of their tail. The posterior
+is then an honest resample: the prior draws taken with probability proportional to their
+weights (systematic resampling, seeded from the run's seed), so that percentiles, the HDI,
+thresholds and sensitivity are computed as for any run.
+
+How far to trust it: k̂ above 0.7 means the weights' tail is too heavy for the estimate to
+converge — the observation is too surprising under these priors — and the effective sample
+size (ESS, 1 / Σ w²) says how many independent draws the posterior is worth; Monte Carlo
+errors of posterior percentiles use it. Either failing marks the posterior unreliable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulate.core.engine import Draws
+from simulate.core.errors import PriorsError
+from simulate.core.observations import Observation
+from simulate.core.scenario import Scenario
+
+K_HAT_LIMIT = 0.7  # Vehtari et al.: above it the importance-sampling estimate is unreliable
+MIN_ESS = 1000  # as few effective draws as a run is warned below (present.notices.FEW_DRAWS)
+RESAMPLING_STREAM = 0x0B5E  # the posterior's own random stream, beside the run's seed
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How one observation alone weights the prior draws."""
+
+    observation: Observation
+    pareto_k: float
+    ess: float
+    compatible: int  # draws whose value could have produced the measurement
+
+    @property
+    def surprising(self) -> bool:
+        return self.pareto_k > K_HAT_LIMIT
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The observations' joint weights over a run's prior draws."""
+
+    fits: tuple[Fit, ...]
+    log_weights: np.ndarray  # Pareto-smoothed and normalised: logsumexp = 0
+    pareto_k: float
+    ess: float
+    draws: int
+
+    @property
+    def reliable(self) -> bool:
+        return self.pareto_k <= K_HAT_LIMIT and self.ess >= MIN_ESS
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "draws": self.draws,
+            "ess": self.ess,
+            "pareto_k": self.pareto_k,
+            "reliable": self.reliable,
+            "observations": [
+                {
+                    "name": fit.observation.name,
+                    "declared": fit.observation.declaration,
+                    "kind": fit.observation.kind,
+                    "interval_90": list(fit.observation.interval()),
+                    "source": fit.observation.source,
+                    "pareto_k": fit.pareto_k,
+                    "ess": fit.ess,
+                }
+                for fit in self.fits
+            ],
+        }
+
+
+def _values(draws: Draws, name: str) -> np.ndarray:
+    values = {**draws.inputs, **draws.outputs}[name]
+    return np.broadcast_to(np.asarray(values, dtype=float), (draws.draws,))
+
+
+def _smoothed(log_weights: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """PSIS over unnormalised log weights (``-inf`` allowed): smoothed normalised log weights,
+    k̂ and the effective sample size."""
+    import arviz  # imported only when there are observations: it takes a second
+
+    finite = np.isfinite(log_weights)
+    floor = np.min(log_weights[finite]) - 1000.0  # exp() of it is 0 beside any finite draw
+    with np.errstate(all="ignore"):  # arviz's own exp() of the tail overflows harmlessly
+        smoothed, k_hat = arviz.psislw(np.where(finite, log_weights, floor), reff=1.0)
+    smoothed = np.asarray(smoothed, dtype=float)
+    smoothed = np.where(finite, smoothed, -np.inf)
+    smoothed = smoothed - np.logaddexp.reduce(smoothed)
+    weights = np.exp(smoothed)
+    return smoothed, float(k_hat), float(1.0 / np.sum(weights * weights))
+
+
+def calibrate(scenario: Scenario, draws: Draws) -> Calibration:
+    """Weigh ``draws`` (a run that kept them) by the scenario's observations."""
+    fits = []
+    total = np.zeros(draws.draws)
+    for observation in scenario.observations:
+        log_likelihood = observation.log_likelihood(_values(draws, observation.name))
+        compatible = int(np.count_nonzero(np.isfinite(log_likelihood)))
+        if compatible == 0:
+            key = f"observations.{observation.name}" if observation.file != "--observe" else None
+            raise PriorsError(
+                observation.file if key else None,
+                key or "--observe",
+                f"{observation.name} {observation.declaration}: no draw can have produced it "
+                "(every draw is not a number, or not positive for a lognormal error)",
+            )
+        _, k_hat, ess = _smoothed(log_likelihood)
+        fits.append(Fit(observation, k_hat, ess, compatible))
+        total = total + log_likelihood
+    if not np.isfinite(total).any():
+        raise PriorsError(
+            None, "observations", "no draw is compatible with all the observations at once"
+        )
+    smoothed, k_hat, ess = _smoothed(total)
+    return Calibration(tuple(fits), smoothed, k_hat, ess, draws.draws)
+
+
+def resample(draws: Draws, calibration: Calibration) -> Draws:
+    """The posterior draws: ``draws`` taken in proportion to their weights (systematic
+    resampling), as many as there were; the same seed gives the same posterior."""
+    n = draws.draws
+    cumulative = np.cumsum(np.exp(calibration.log_weights))
+    cumulative /= cumulative[-1]
+    rng = np.random.default_rng([draws.seed or 0, RESAMPLING_STREAM])
+    positions = (rng.random() + np.arange(n)) / n
+    index = np.minimum(np.searchsorted(cumulative, positions, side="right"), n - 1)
+
+    def take(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values)
+        return values if values.ndim == 0 else values[index]
+
+    return Draws(
+        inputs={k: take(v) for k, v in draws.inputs.items()},
+        outputs={k: take(v) for k, v in draws.outputs.items()},
+        draws=n,
+        seed=draws.seed,
+        method=draws.method,
+        scenario=draws.scenario,
+    )
