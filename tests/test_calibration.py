@@ -1,0 +1,182 @@
+"""Observations turn priors into posteriors (PSIS over the prior draws): checked against
+closed-form conjugate posteriors, for an impossible observation, across chunkings, and
+through the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import simulate
+from simulate.analysis import calibration
+from simulate.core.observations import Z90
+
+DRAWS = 200_000
+
+
+def _scenario(observations: dict, prior: dict | None = None) -> simulate.Scenario:
+    return simulate.load({
+        "scenario": {"name": "conjugate"},
+        "assumptions": {"x": prior or {"normal": {"mean": 10.0, "sd": 2.0}}},
+        "derived": {"y": "2 * x"},
+        "observations": observations,
+    })  # fmt: skip
+
+
+def _posterior(scenario: simulate.Scenario, draws: int = DRAWS, seed: int = 1, **run):
+    kept = simulate.run(scenario, draws, seed=seed, **run)
+    fit = calibration.calibrate(scenario, kept)
+    return calibration.resample(kept, fit), fit
+
+
+def test_a_normal_prior_and_a_normal_measurement_give_the_closed_form_posterior():
+    """x ~ N(10, 2²), measured 13 with error sd 1: x | y ~ N(12.4, 0.894²)."""
+    posterior, fit = _posterior(_scenario({"x": {"value": 13.0, "error": 1.0}}))
+    precision = 1 / 2.0**2 + 1 / 1.0**2
+    mean, sd = (10 / 2.0**2 + 13 / 1.0**2) / precision, math.sqrt(1 / precision)
+    x = posterior.inputs["x"]
+    # Monte Carlo error of the mean with ESS draws, four of them
+    assert abs(x.mean() - mean) < 4 * sd / math.sqrt(fit.ess)
+    assert x.std() == pytest.approx(sd, rel=0.02)
+    assert fit.reliable and fit.pareto_k < 0.7 and 0.2 * DRAWS < fit.ess < 0.4 * DRAWS
+    # a derived quantity follows its inputs' posterior: y = 2x
+    np.testing.assert_array_equal(posterior.outputs["y"], 2 * x)
+
+
+def test_an_observation_of_an_output_moves_the_assumption_behind_it():
+    """y = 2x measured as 26 ± 2 is the same information as x = 13 ± 1."""
+    posterior, _ = _posterior(_scenario({"y": {"normal": [26 - 2 * Z90, 26 + 2 * Z90]}}))
+    assert posterior.inputs["x"].mean() == pytest.approx(12.4, abs=0.02)
+
+
+def test_a_lognormal_prior_and_measurement_give_the_closed_form_posterior_in_logs():
+    """log x ~ N(0, 0.5²), a lognormal measurement with median 2 and sigma 0.3."""
+    sigma = 0.3
+    lo, hi = 2 * math.exp(-Z90 * sigma), 2 * math.exp(Z90 * sigma)
+    scenario = _scenario({"x": {"lognormal": [lo, hi]}}, {"lognormal": {"mu": 0.0, "sigma": 0.5}})
+    posterior, fit = _posterior(scenario)
+    precision = 1 / 0.5**2 + 1 / sigma**2
+    mu, sd = (math.log(2) / sigma**2) / precision, math.sqrt(1 / precision)
+    logs = np.log(posterior.inputs["x"])
+    assert abs(logs.mean() - mu) < 4 * sd / math.sqrt(fit.ess)
+    assert logs.std() == pytest.approx(sd, rel=0.02)
+    assert np.median(posterior.inputs["x"]) == pytest.approx(math.exp(mu), rel=0.01)
+
+
+def test_observations_combine_like_independent_measurements():
+    """Two measurements 12 ± 1 and 14 ± 1 are one of 13 ± 1/√2."""
+    two = _scenario({"x": [{"value": 12.0, "error": 1.0}, {"value": 14.0, "error": 1.0}]})
+    posterior, fit = _posterior(two)
+    precision = 1 / 4 + 2
+    assert posterior.inputs["x"].mean() == pytest.approx((10 / 4 + 26) / precision, abs=0.02)
+    assert posterior.inputs["x"].std() == pytest.approx(math.sqrt(1 / precision), rel=0.03)
+    assert len(fit.fits) == 2
+
+
+def test_an_impossible_observation_is_flagged_not_printed_as_a_posterior():
+    """Measured 40 ± 0.4 where the prior puts x at 10 ± 2: k̂ is far above 0.7 and the ESS
+    is a handful of draws; the posterior is marked unreliable."""
+    scenario = _scenario({"x": {"value": 40.0, "relative_error": 0.01}})
+    _, fit = _posterior(scenario, draws=20_000)
+    assert fit.pareto_k > 0.7 and fit.ess < 10 and not fit.reliable
+    assert fit.fits[0].surprising
+
+
+def test_same_seed_same_posterior_whatever_the_chunking():
+    scenario = _scenario({"x": {"value": 13.0, "error": 1.0}})
+    one, _ = _posterior(scenario, 300_000, seed=5)
+    other, _ = _posterior(scenario, 300_000, seed=5, chunk_size=2**16, workers=1)
+    np.testing.assert_array_equal(one.inputs["x"], other.inputs["x"])
+    third, _ = _posterior(scenario, 300_000, seed=6)
+    assert not np.array_equal(one.inputs["x"], third.inputs["x"])
+
+
+def test_run_prints_the_posterior_beside_the_prior(invoke, priors_file):
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { normal = { mean = 10, sd = 2 } }\n"
+        "[observations]\nx = { value = 13, error = 1, source = 'a pilot' }\n"
+    )
+    result = invoke("run", path, "--draws", "100000", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["inputs"]["x"]["mean"] == pytest.approx(10, abs=0.05)  # the prior, unchanged
+    assert data["posterior"]["inputs"]["x"]["mean"] == pytest.approx(12.4, abs=0.03)
+    cal = data["calibration"]
+    assert cal["reliable"] is True and cal["observations"][0]["source"] == "a pilot"
+    assert 20_000 < cal["ess"] < 40_000 and cal["pareto_k"] < 0.7
+    # the posterior's Monte Carlo errors use the effective sample, not the resample's size
+    prior_error = data["inputs"]["x"]["mcse"]["p50"] / 2.0  # per unit of sd
+    posterior_error = data["posterior"]["inputs"]["x"]["mcse"]["p50"] / 0.894
+    assert posterior_error / prior_error == pytest.approx(math.sqrt(100_000 / cal["ess"]), rel=0.3)
+    table = invoke("run", path, "--draws", "100000")
+    assert "posterior given 1 observation" in table.stdout
+    assert "what the observations moved" in table.stdout and "UNRELIABLE" not in table.stdout
+    shrink = [line for line in table.stdout.splitlines() if line.startswith("x ")][-1]
+    assert float(shrink.split()[-1]) == pytest.approx(0.447, abs=0.03)  # 0.894 / 2
+
+
+def test_observe_on_the_command_line_and_an_unreliable_posterior(invoke, priors_file):
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { normal = { mean = 10, sd = 2 } }\n"
+    )
+    result = invoke("run", path, "--draws", "20000", "--observe", "x=40±1%", "--format", "csv")
+    assert result.exit_code == 0
+    assert "too surprising under these priors" in result.stderr and "x 40 ± 1 %" in result.stderr
+    assert "unreliable posterior inputs,x" in result.stdout
+    table = invoke("run", path, "--draws", "20000", "--observe", "x=40+-0.4")
+    assert "UNRELIABLE" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "words"),
+    [
+        (("--observe", "x=13"), "--observe", "NAME=VALUE±REL%"),
+        (("--observe", "z=13±1%"), "--observe", "'z' is not a quantity"),
+        (("--observe", "k=13±1%"), "--observe", "'k' is fixed"),
+        (("--observe", "x=13±0%"), "--observe", "above 0"),
+        (("--observe", "x=13±1%", "--statistics", "streamed"), "--statistics", "every draw kept"),
+    ],
+)
+def test_bad_observations_exit_2_naming_the_option(invoke, priors_file, args, option, words):
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { normal = { mean = 10, sd = 2 } }\nk = 3\n"
+    )
+    result = invoke("run", path, "--draws", "1000", *args)
+    assert result.exit_code == 2
+    assert option in result.stderr and words in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("observation", "key", "words"),
+    [
+        ("x = { normal = [5, 4] }", "observations.x.normal", "lo < hi"),
+        ("x = { lognormal = [0, 4] }", "observations.x.lognormal", "0 < lo"),
+        ("x = { value = 3 }", "observations.x", "relative_error"),
+        ("x = { value = 3, error = 1, unit = 'USD' }", "observations.x.unit", "hour"),
+        ("w = { value = 3, error = 1 }", "observations.w", "not a quantity"),
+        ("x = { normal = [1, 2], value = 3 }", "observations.x", "exactly one of"),
+    ],
+)
+def test_bad_observations_in_a_file_exit_2_naming_the_key(
+    invoke, priors_file, observation, key, words
+):
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\n"
+        "x = { lognormal = [1, 4], unit = 'hour' }\n[observations]\n" + observation + "\n"
+    )
+    result = invoke("check", path)
+    assert result.exit_code == 2
+    assert f"{path}: {key}" in result.stderr and words in result.stderr
+
+
+def test_an_observation_in_another_unit_is_converted(priors_file):
+    """Minutes observed of a quantity kept in hours: 120 ± 6 minutes is 2 ± 0.1 hours."""
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { lognormal = [1, 4], unit = 'hour' }\n"
+        "[observations]\nx = { value = 120, error = 6, unit = 'minute' }\n"
+    )
+    (observation,) = simulate.load(path).observations
+    assert observation.center == pytest.approx(2.0) and observation.spread == pytest.approx(0.1)
