@@ -13,6 +13,7 @@ import pytest
 import simulate
 from simulate.analysis import calibration
 from simulate.core.observations import Z90
+from tests.conftest import ROOT
 
 DRAWS = 200_000
 
@@ -180,3 +181,64 @@ def test_an_observation_in_another_unit_is_converted(priors_file):
     )
     (observation,) = simulate.load(path).observations
     assert observation.center == pytest.approx(2.0) and observation.spread == pytest.approx(0.1)
+
+
+def _hdi_and_mean(entry: dict) -> tuple[float, float, float]:
+    return entry["mean"], *entry["hdi_90"]
+
+
+def test_a_saved_run_is_inference_data_that_arviz_reads_and_agrees_with(invoke, tmp_path):
+    """arviz's own entry points on a saved file: from_netcdf finds the draws as the prior
+    (and fixed inputs as constant_data), az.summary(hdi_prob=0.9) gives the tool's mean and
+    HDI, plot_posterior draws it; xarray still reads the draws at the root."""
+    import arviz as az
+    import matplotlib
+    import xarray as xr
+
+    matplotlib.use("Agg")
+    out = tmp_path / "gpt3.nc"
+    result = invoke(
+        "run", ROOT / "priors" / "gpt3-training.toml", "--draws", "20000", "--out", out,
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    reported = json.loads(result.stdout)["outputs"]["training_cost_usd"]
+    idata = az.from_netcdf(out)
+    assert {"prior", "constant_data"} <= set(idata.groups())
+    assert float(idata.constant_data["params"]) == 175e9
+    stats = az.summary(idata, group="prior", kind="stats", hdi_prob=0.9, round_to="none")
+    row = stats.loc["training_cost_usd"]
+    mean, low, high = _hdi_and_mean(reported)
+    assert row["mean"] == pytest.approx(mean, rel=1e-12)
+    assert (row["hdi_5%"], row["hdi_95%"]) == (low, high)
+    axes = az.plot_posterior(idata, group="prior", var_names=["training_cost_usd"], hdi_prob=0.9)
+    assert np.ravel(axes)[0].lines  # the density was drawn
+    with xr.open_dataset(out) as root:
+        assert root["training_cost_usd"].shape == (1, 20000)
+
+
+def test_a_saved_run_with_observations_holds_the_posterior_groups(invoke, priors_file, tmp_path):
+    import arviz as az
+
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { normal = { mean = 10, sd = 2 } }\n"
+        "[derived]\ny = '2 * x'\n[observations]\nx = { value = 13, error = 1 }\n"
+    )
+    out = tmp_path / "c.nc"
+    result = invoke("run", path, "--draws", "50000", "--out", out, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    reported = json.loads(result.stdout)
+    idata = az.from_netcdf(out)
+    assert {"prior", "posterior", "log_likelihood", "observed_data", "sample_stats_prior"} <= set(
+        idata.groups()
+    )
+    assert float(idata.observed_data["x"][0]) == 13.0
+    weights = idata.sample_stats_prior["log_weight"]
+    assert weights.shape == (1, 50000)
+    assert weights.attrs["ess"] == pytest.approx(reported["calibration"]["ess"])
+    stats = az.summary(idata, group="posterior", kind="stats", hdi_prob=0.9, round_to="none")
+    for name, section in (("x", "inputs"), ("y", "outputs")):
+        mean, low, high = _hdi_and_mean(reported["posterior"][section][name])
+        assert stats.loc[name, "mean"] == pytest.approx(mean, rel=1e-12)
+        assert (stats.loc[name, "hdi_5%"], stats.loc[name, "hdi_95%"]) == (low, high)
+    assert stats.loc["x", "mean"] == pytest.approx(12.4, abs=0.03)

@@ -16,6 +16,7 @@ errors of posterior percentiles use it. Either failing marks the posterior unrel
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,6 +125,50 @@ def calibrate(scenario: Scenario, draws: Draws) -> Calibration:
         )
     smoothed, k_hat, ess = _smoothed(total)
     return Calibration(tuple(fits), smoothed, k_hat, ess, draws.draws)
+
+
+def inference_groups(
+    scenario: Scenario, posterior: Draws, calibration: Calibration
+) -> dict[str, dict[str, tuple[np.ndarray, dict]]]:
+    """arviz's groups for a run with observations (:func:`simulate.io.netcdf.write_draws`):
+    ``posterior`` (the resampled draws), ``log_likelihood`` (each observed quantity's, at the
+    posterior draws), ``observed_data`` (the measured values, with their errors) and
+    ``sample_stats_prior`` (the prior draws' smoothed log weights, with ESS and k̂)."""
+    from simulate.io.netcdf import variable_attrs
+
+    varying = [*scenario.sampled, *scenario.outputs]
+    values = {**posterior.inputs, **posterior.outputs}
+    groups: dict[str, dict[str, tuple[np.ndarray, dict]]] = {
+        "posterior": {name: (_values(posterior, name), variable_attrs(scenario, name))
+                      for name in varying if name in values},
+        "log_likelihood": {},
+        "observed_data": {},
+    }  # fmt: skip
+    for name in dict.fromkeys(fit.observation.name for fit in calibration.fits):
+        mine = [f.observation for f in calibration.fits if f.observation.name == name]
+        at_posterior = sum(obs.log_likelihood(_values(posterior, name)) for obs in mine)
+        groups["log_likelihood"][name] = (np.asarray(at_posterior), {"unit": "1"})
+        groups["observed_data"][name] = (
+            np.array([obs.center for obs in mine]),
+            {
+                "unit": scenario.unit(name),
+                "error": json.dumps([[obs.kind, obs.spread] for obs in mine]),
+                "declared": json.dumps([obs.declaration for obs in mine]),
+                "source": json.dumps([obs.source for obs in mine]),
+            },
+        )
+    groups["sample_stats_prior"] = {
+        "log_weight": (
+            calibration.log_weights,
+            {
+                "description": "Pareto-smoothed importance log weights of the prior draws",
+                "ess": calibration.ess,
+                "pareto_k": calibration.pareto_k,
+                "reliable": int(calibration.reliable),
+            },
+        )
+    }
+    return groups
 
 
 def resample(draws: Draws, calibration: Calibration) -> Draws:

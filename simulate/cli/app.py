@@ -258,19 +258,14 @@ def run(
                 engine.run, scenario, draws, seed, method, progress=progress, **options
             )
         summary = results.summarize(scenario, kept, percentiles, parsed_thresholds, workers=workers)
+        groups = None
         if scenario.observations:
-            summary, rendered = calibrated(
+            summary, rendered, groups = calibrated(
                 scenario, kept, summary, percentiles, parsed_thresholds, workers, quiet
             )
         say(summary, notices.domain_report(scenario, kept))
         if suffix == ".nc":
-            if scenario.observations and not quiet:
-                click.echo(
-                    f"note: {out} holds the prior draws; the posterior's weights are not saved "
-                    "in it yet (--format json has the posterior's summary)",
-                    err=True,
-                )
-            finish(out, lambda: netcdf.write_draws(out, scenario, kept, summary))
+            finish(out, lambda: netcdf.write_draws(out, scenario, kept, summary, groups))
     else:
         with contextlib.ExitStack() as stack:
             progress = stack.enter_context(progress_shown(show, draws, quiet))
@@ -309,16 +304,17 @@ def calibrated(
     thresholds: list[Any],
     workers: int | None,
     quiet: bool,
-) -> tuple[Any, dict[str, Any]]:
-    """The posterior beside the prior: renderers of both for each format, after saying (on
-    stderr) when the posterior cannot be trusted."""
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The posterior beside the prior: renderers of both for each format, and arviz's groups
+    for --out .nc, after saying (on stderr) when the posterior cannot be trusted."""
     from simulate.analysis import calibration, results
     from simulate.present import calibration as shown
     from simulate.present import formatting
 
     fit = calibration.calibrate(scenario, kept)
+    posterior_draws = calibration.resample(kept, fit)
     posterior = results.summarize(
-        scenario, calibration.resample(kept, fit), percentiles, thresholds,
+        scenario, posterior_draws, percentiles, thresholds,
         workers=workers, effective_draws=fit.ess,
     )  # fmt: skip
     if not quiet:
@@ -330,7 +326,8 @@ def calibrated(
         "csv": lambda prior: shown.csv(prior, posterior, fit),
         "markdown": lambda prior: shown.markdown(prior, posterior, fit),
     }
-    return summary, rendered
+    groups = calibration.inference_groups(scenario, posterior_draws, fit)
+    return summary, rendered, groups
 
 
 @cli.command()

@@ -6,6 +6,12 @@ file unchanged); fixed inputs are stored once, as 0-d variables in the group ``f
 (``xarray.open_dataset(path, group="fixed")``), not as a billion copies of one number. The file
 is written beside its destination and renamed into place only when complete, so an
 interrupted run leaves nothing behind.
+
+The file is also arviz InferenceData: ``arviz.from_netcdf`` finds the draws in the group
+``prior`` (they are prior predictive draws; HDF5 hard links to the root's variables, so no
+byte is stored twice) and the fixed inputs in ``constant_data``; a run with observations adds
+``posterior``, ``log_likelihood``, ``observed_data`` and ``sample_stats_prior`` (the
+Pareto-smoothed importance log weights of the prior draws).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from simulate.core.scenario import Scenario
 from simulate.io import temporaries
 
 FIXED_GROUP = "fixed"
+PRIOR_GROUP, CONSTANT_GROUP = "prior", "constant_data"  # arviz's names
 # HDF5's own structures beyond the draws (chunk indexes, attributes), with room to spare
 METADATA_BYTES = 8 * 2**20
 
@@ -180,8 +187,10 @@ class DrawWriter:
         seed: int | None,
         method: str,
         fixed: dict[str, np.ndarray],
+        extra_bytes: int = 0,
     ) -> None:
         self.path = Path(path)
+        self.extra_bytes = extra_bytes  # groups added after the draws (a posterior)
         self.scenario = scenario
         self.draws = draws
         self.names = [*scenario.sampled, *scenario.outputs]
@@ -216,7 +225,7 @@ class DrawWriter:
         import h5netcdf
 
         self._file = h5netcdf.File(self._temporary, "w")
-        reserve_space(self._temporary, file_bytes(self.scenario, self.draws))
+        reserve_space(self._temporary, file_bytes(self.scenario, self.draws) + self.extra_bytes)
         self._file.dimensions = {"chain": 1, "draw": self.draws}
         self._file.attrs.update(self.attrs)
         self._file.attrs["fixed_inputs"] = (
@@ -226,11 +235,33 @@ class DrawWriter:
         for name in self.names:
             variable = self._file.create_variable(name, ("chain", "draw"), np.float64, chunks=chunk)
             variable.attrs.update(variable_attrs(self.scenario, name))
-        if self.fixed:
-            group = self._file.create_group(FIXED_GROUP)
+        prior = self._file.create_group(PRIOR_GROUP)  # filled with links as the file closes
+        prior.attrs.update(self.attrs)
+        for label in (FIXED_GROUP, CONSTANT_GROUP) if self.fixed else ():
+            group = self._file.create_group(label)
             for name, value in self.fixed.items():
                 variable = group.create_variable(name, (), np.float64, data=float(value))
                 variable.attrs.update(variable_attrs(self.scenario, name))
+
+    def add_group(self, label: str, variables: dict[str, tuple[np.ndarray, dict]]) -> None:
+        """A group of its own: a variable of one value per draw is over ``(chain, draw)``,
+        any other is one-dimensional over ``<name>_dim_0`` (arviz's default names)."""
+        with interrupts.held():
+            group = self._file.create_group(label)
+            group.attrs.update(self.attrs)
+            for name, (values, attrs) in variables.items():
+                values = np.asarray(values, dtype=float)
+                if values.shape == (self.draws,):
+                    variable = group.create_variable(
+                        name, ("chain", "draw"), np.float64, data=values.reshape(1, -1)
+                    )
+                else:
+                    dimension = f"{name}_dim_0"
+                    group.dimensions[dimension] = values.size
+                    variable = group.create_variable(
+                        name, (dimension,), np.float64, data=values.ravel()
+                    )
+                variable.attrs.update(attrs)
 
     def write(self, start: int, arrays: dict[str, np.ndarray]) -> None:
         """Store draws ``start …`` of every quantity in ``arrays``."""
@@ -252,20 +283,37 @@ class DrawWriter:
                 with interrupts.held():
                     self._file.variables[name].attrs.update(summary_attrs(entry))
 
+    def _link_prior(self) -> None:
+        """The draws appear in the group ``prior`` too, as HDF5 hard links: arviz reads them
+        there, ``xarray.open_dataset`` at the root, and they are stored once."""
+        import h5py
+
+        with interrupts.held(), h5py.File(self._temporary, "a") as file:
+            for name in self.names:
+                file[PRIOR_GROUP][name] = file[name]
+
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         try:
             if self._file is not None:
                 with interrupts.held():
                     self._file.close()
             if kind is None:
+                self._link_prior()
                 interrupts.place([(self._temporary, self.path)])
         finally:
             Path(self._temporary).unlink(missing_ok=True)
 
 
-def write_draws(path: str | Path, scenario: Scenario, draws: Any, summary: Any = None) -> Path:
+def write_draws(
+    path: str | Path,
+    scenario: Scenario,
+    draws: Any,
+    summary: Any = None,
+    groups: dict[str, dict[str, tuple[np.ndarray, dict]]] | None = None,
+) -> Path:
     """Write a kept run (:class:`~simulate.core.engine.Draws`, the base case included) to ``path``
-    in the same layout, with ``summary``'s statistics on each variable when given."""
+    in the same layout, with ``summary``'s statistics on each variable when given, and
+    ``groups`` (label → name → (values, attrs)) beside the draws."""
     fixed = {
         n: v
         for n, v in draws.inputs.items()
@@ -276,10 +324,19 @@ def write_draws(path: str | Path, scenario: Scenario, draws: Any, summary: Any =
         for name, values in {**draws.inputs, **draws.outputs}.items()
         if name not in fixed
     }
-    with DrawWriter(path, scenario, draws.draws, draws.seed, draws.method, fixed) as writer:
+    extra = sum(
+        8 * np.size(values)
+        for variables in (groups or {}).values()
+        for values, _ in variables.values()
+    )
+    with DrawWriter(
+        path, scenario, draws.draws, draws.seed, draws.method, fixed, int(extra)
+    ) as writer:
         for start in range(0, draws.draws, 16 * BLOCK_SIZE):
             stop = min(start + 16 * BLOCK_SIZE, draws.draws)
             writer.write(start, {name: values[start:stop] for name, values in arrays.items()})
         if summary is not None:
             writer.annotate(summary)
+        for label, variables in (groups or {}).items():
+            writer.add_group(label, variables)
     return Path(path)
