@@ -242,3 +242,56 @@ def test_a_saved_run_with_observations_holds_the_posterior_groups(invoke, priors
         assert stats.loc[name, "mean"] == pytest.approx(mean, rel=1e-12)
         assert (stats.loc[name, "hdi_5%"], stats.loc[name, "hdi_95%"]) == (low, high)
     assert stats.loc["x", "mean"] == pytest.approx(12.4, abs=0.03)
+
+
+def _shipped(path: str, draws: int = 200_000):
+    scenario = simulate.load(ROOT / "priors" / path)
+    kept = simulate.run(scenario, draws, seed=42)
+    fit = calibration.calibrate(scenario, kept)
+    return kept, calibration.resample(kept, fit), fit
+
+
+def _width(values: np.ndarray) -> float:
+    low, high = np.percentile(values, [5, 95])
+    return high - low
+
+
+def test_shipped_case_a_market_price_implies_a_margin():
+    """Together's $0.88 per 1M tokens for Llama 3.1 70B: the posterior prices the tokens at
+    the list price, and narrows the margin the wide prior allowed."""
+    prior, posterior, fit = _shipped("serving/together-llama31-70b-price.toml")
+    assert fit.reliable
+    price = posterior.outputs["price_per_1m_tokens_usd"]
+    assert np.median(price) == pytest.approx(0.88, rel=0.02)
+    margin = posterior.inputs["gross_margin"]
+    assert _width(margin) < 0.95 * _width(prior.inputs["gross_margin"])
+    cost = posterior.outputs["cost_per_1m_tokens_usd"]
+    np.testing.assert_allclose(price, cost / (1 - margin), rtol=1e-12)  # coherent draws
+
+
+def test_shipped_case_b_gpt3_api_price_implies_a_lower_inference_mfu():
+    """$0.02 per 1k tokens is above what the seed's 21 % MFU and a 50 % margin give ($0.007):
+    the price points to lower serving utilization (or a higher margin)."""
+    prior, posterior, fit = _shipped("gpt3-api-implied-mfu.toml")
+    assert fit.reliable
+    assert np.median(posterior.outputs["api_price_per_1k_tokens_usd"]) == pytest.approx(
+        0.02, rel=0.02
+    )
+    assert np.median(posterior.inputs["inference_mfu"]) < 0.8 * np.median(
+        prior.inputs["inference_mfu"]
+    )
+    assert np.median(posterior.inputs["gross_margin"]) > np.median(prior.inputs["gross_margin"])
+
+
+def test_shipped_case_c_reported_hours_pin_the_mfu_to_its_closed_form():
+    """1,720,320 A100-hours for 6·N·D FLOPs at 312 TFLOP/s: the posterior MFU is that ratio,
+    and the cost narrows only as far as the still-uncertain hourly price allows."""
+    prior, posterior, fit = _shipped("llama2-70b-reported-hours.toml")
+    assert fit.reliable
+    implied = 6 * 68976653312 * 2.0e12 / (1720320 * 312e12 * 3600)
+    assert np.median(posterior.inputs["training_mfu"]) == pytest.approx(implied, rel=0.005)
+    assert _width(posterior.inputs["training_mfu"]) < 0.1 * _width(prior.inputs["training_mfu"])
+    price_width = _width(posterior.inputs["accelerator_hour_usd"])
+    assert price_width == pytest.approx(_width(prior.inputs["accelerator_hour_usd"]), rel=0.05)
+    cost = posterior.outputs["training_cost_usd"]
+    assert 0.4 < _width(cost) / _width(prior.outputs["training_cost_usd"]) < 0.8
