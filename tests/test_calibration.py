@@ -295,3 +295,16 @@ def test_shipped_case_c_reported_hours_pin_the_mfu_to_its_closed_form():
     assert price_width == pytest.approx(_width(prior.inputs["accelerator_hour_usd"]), rel=0.05)
     cost = posterior.outputs["training_cost_usd"]
     assert 0.4 < _width(cost) / _width(prior.outputs["training_cost_usd"]) < 0.8
+
+
+@pytest.mark.slow
+def test_the_readme_quotes_the_worked_example(invoke):
+    """README's numbers for priors/gpt3-api-implied-mfu.toml are what the run prints."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    result = invoke("run", ROOT / "priors" / "gpt3-api-implied-mfu.toml", "--format", "json")
+    data = json.loads(result.stdout)
+    posterior = data["posterior"]["inputs"]
+    assert f"effective sample size {data['calibration']['ess']:,.0f} of 1,000,000" in readme
+    assert f"posterior median {100 * posterior['inference_mfu']['p50']:.1f} %" in readme
+    assert f"higher margin ({100 * posterior['gross_margin']['p50']:.1f} %)" in readme
+    assert f"Pareto k̂ {data['calibration']['pareto_k']:.2f})" in readme
