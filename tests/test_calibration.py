@@ -308,3 +308,53 @@ def test_the_readme_quotes_the_worked_example(invoke):
     assert f"posterior median {100 * posterior['inference_mfu']['p50']:.1f} %" in readme
     assert f"higher margin ({100 * posterior['gross_margin']['p50']:.1f} %)" in readme
     assert f"Pareto k̂ {data['calibration']['pareto_k']:.2f})" in readme
+
+
+def test_the_prior_posterior_figure_shows_both_and_the_measurement(tmp_path):
+    from simulate.present import figures
+
+    rng = np.random.default_rng(0)
+    prior, posterior = rng.normal(10, 2, 5000), rng.normal(12.4, 0.9, 5000)
+    figure = figures.prior_posterior(
+        prior, posterior, "x", "USD", [(11.4, 14.6)], tmp_path / "p.png", plain="a price"
+    )
+    (axes,) = figure.axes
+    labels = [t.get_text().replace("\\$", "$") for t in axes.get_legend().get_texts()]
+    assert labels == [
+        "observed (90 %)",
+        "prior",
+        "prior median $9.94",
+        "posterior",
+        "posterior median $12.4",
+    ]
+    band = [p for p in axes.patches if p.get_label() == "observed (90 %)"]
+    assert len(band) == 1 and band[0].get_x() == pytest.approx(11.4)
+    assert (tmp_path / "p.png").stat().st_size > 10_000
+
+
+def test_a_report_says_what_the_observations_tell_us(invoke, tmp_path):
+    out = tmp_path / "gpt3.md"
+    result = invoke(
+        "report", ROOT / "priors" / "gpt3-api-implied-mfu.toml", "--draws", "40000",
+        "--sobol-samples", "256", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text()
+    section = text.split("### What the observations tell us")[1].split("### What drives it")[0]
+    assert "`api_price_per_1k_tokens_usd` observed at 0.02 ± 5 %" in section
+    assert "too surprising" not in section
+    row = next(line for line in section.splitlines() if line.startswith("| `inference_mfu`"))
+    assert 0.4 < float(row.split("|")[-2]) < 0.8  # the price narrows the MFU
+    figure = tmp_path / "gpt3-api_price_per_1k_tokens_usd-posterior.png"
+    assert f"]({figure.name})" in section and figure.stat().st_size > 10_000
+    # an impossible observation makes the section say so first
+    impossible = invoke(
+        "report", ROOT / "priors" / "gpt3-api-implied-mfu.toml", "--draws", "20000",
+        "--sobol-samples", "256", "--out", tmp_path / "bad.md",
+        "--set", "gross_margin=0.5", "--set", "accelerator_hour_usd=2",
+    )  # fmt: skip
+    assert impossible.exit_code == 0, impossible.stderr
+    assert (
+        "**The observations are too surprising under these priors**"
+        in (tmp_path / "bad.md").read_text()
+    )

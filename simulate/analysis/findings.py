@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulate.analysis import sensitivity
+from simulate.analysis import calibration, sensitivity
+from simulate.analysis.calibration import Calibration
 from simulate.analysis.results import summarize
 from simulate.analysis.summary import QuantityError, Summary, TornadoRow
 from simulate.core.engine import Draws, base_case, run
@@ -36,6 +37,10 @@ class Findings:
     kinds: dict[str, str]
     draws: int
     seed: int
+    # with observations: their weights, the posterior draws and their summary
+    calibration: Calibration | None = None
+    posterior: Draws | None = None
+    posterior_summary: Summary | None = None
 
 
 def findings(
@@ -58,9 +63,18 @@ def findings(
     swings = sensitivity.tornado(scenario, keys)
     drivers, method_note = _drivers(scenario, keys, sobol_samples, seed, swings)
     kinds = {name: kind_of(result.outputs[name], scenario.unit(name)) for name in keys}
+    fit = posterior = posterior_summary = None
+    if scenario.observations:
+        stage("observations")
+        fit = calibration.calibrate(scenario, result)
+        posterior = calibration.resample(result, fit)
+        posterior_summary = summarize(
+            scenario, posterior, (5, 50, 95), thresholds, effective_draws=fit.ess
+        )
     return Findings(
-        scenario, keys, result, summary, base, swings, drivers, method_note, kinds, draws, seed
-    )
+        scenario, keys, result, summary, base, swings, drivers, method_note, kinds, draws, seed,
+        fit, posterior, posterior_summary,
+    )  # fmt: skip
 
 
 def key_outputs(scenario: Scenario) -> list[str]:

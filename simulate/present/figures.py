@@ -310,3 +310,45 @@ def overlay(
         right.set_title("B − A, pair by pair")
         right.legend(frameon=False, fontsize=7)
         return figure
+
+
+def prior_posterior(
+    prior: np.ndarray,
+    posterior: np.ndarray,
+    name: str,
+    unit: str,
+    observed: Sequence[tuple[float, float]],
+    path: Path,
+    plain: str = "",
+) -> Any:
+    """One quantity before and after the observations: the prior's and the posterior's
+    densities on one axis, their medians, and the 90 % interval of each measurement of it."""
+    from matplotlib.ticker import NullFormatter
+
+    with canvas(path) as figure:
+        axes = figure.subplots()
+        both = np.concatenate((prior[np.isfinite(prior)], posterior[np.isfinite(posterior)]))
+        lo, hi = np.percentile(both, [0.5, 99.5]) if both.size else (0.0, 1.0)
+        if not hi > lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        log = bool(lo > 0 and hi / lo > 100)
+        bins: Any = np.geomspace(lo, hi, 81) if log else np.linspace(lo, hi, 81)
+        if log:
+            axes.set_xscale("log")
+            axes.xaxis.set_minor_formatter(NullFormatter())
+        for index, (low, high) in enumerate(observed):
+            axes.axvspan(low, high, color=RED, alpha=0.12,
+                         label="observed (90 %)" if index == 0 else None)  # fmt: skip
+        for values, label, colour in ((prior, "prior", GREY), (posterior, "posterior", LOW)):
+            values = values[np.isfinite(values)]
+            median = float(np.median(values)) if values.size else float("nan")
+            axes.hist(values, bins=bins, color=colour, alpha=0.55, density=True, label=label)
+            said = tex_safe(f"{label} median {humanize(median, unit, name)}")
+            axes.axvline(median, color=colour, label=said)
+        _money_axis(axes.xaxis, unit, name)
+        axes.set_yticks([])
+        words = plain or name
+        axes.set_xlabel(tex_safe(words if unit == "1" else f"{words} ({unit})"))
+        axes.set_title(tex_safe(f"{words}: before and after the observations"))
+        axes.legend(frameon=False, fontsize=7)
+        return figure

@@ -34,7 +34,7 @@ from simulate.core.scenario import Scenario
 from simulate.core.statistics import sorted_percentiles
 from simulate.core.thresholds import Threshold, threshold_factor
 from simulate.io.files import write_text, write_together
-from simulate.present import figures
+from simulate.present import figures, report_observations
 from simulate.present.humanize import humanize, is_share, plain_name, unit_label
 from simulate.present.notices import FEW_DRAWS, RELATIVE_ERROR
 
@@ -99,10 +99,15 @@ def write_report(
             ),
         ))  # fmt: skip
     drawn = [path for path, _ in writers]
+    observed: list[str] = []
+    if found.calibration is not None:
+        observed, posterior_figures = report_observations.section(found, out)
+        writers += posterior_figures
     markdown = _markdown(
         scenario, keys, summary, base, drivers, method_note, drawn, out, draws, seed, command,
-        kinds, result,
+        kinds, result, observed,
     )  # fmt: skip
+    drawn = [path for path, _ in writers]
     writers.append((out, partial(write_text, markdown)))
     write_together(writers)
     _remove_stale_figures(out, drawn)
@@ -112,8 +117,10 @@ def write_report(
 def _remove_stale_figures(out: Path, drawn: Sequence[Path]) -> None:
     """Figures an earlier report at ``out`` drew that this one does not (an output no longer
     reported, or now constant): left in place they would look current. Only names of this
-    report's own pattern (<stem>-<quantity>-tornado|distribution.png) are touched."""
-    pattern = re.compile(rf"^{re.escape(out.stem)}-[a-z][a-z0-9_]*-(tornado|distribution)\.png$")
+    report's own pattern (<stem>-<quantity>-tornado|distribution|posterior.png) are touched."""
+    pattern = re.compile(
+        rf"^{re.escape(out.stem)}-[a-z][a-z0-9_]*-(tornado|distribution|posterior)\.png$"
+    )
     keep = {path.name for path in drawn}
     for path in out.parent.glob(f"{out.stem}-*.png"):
         if pattern.match(path.name) and path.name not in keep:
@@ -212,6 +219,7 @@ def _markdown(
     command: str,
     kinds: dict[str, str],
     result: Draws,
+    observed: list[str],
 ) -> str:
     lines = [f"## Risk: {scenario.title}", ""]
     if scenario.description:
@@ -253,6 +261,7 @@ def _markdown(
         )
     if continuous:
         lines.append("")
+    lines += observed  # what the observations tell us, when there are any
 
     lines += ["### What drives it", "", f"{method_note[0].upper()}{method_note[1:]}.", ""]
     for name in keys:
