@@ -109,3 +109,15 @@ def write_together(writers: Sequence[tuple[Path, Callable[[Path], None]]]) -> No
                     parent.rmdir()
                 except OSError:
                     break
+
+
+def write_with_chart(
+    out: str | Path, text_for: Callable[[str], str], draw: Callable[[Path], None]
+) -> tuple[Path, Path]:
+    """A Markdown document ``out`` and its chart ``<stem>.png`` beside it, into place together:
+    ``text_for`` gets the chart's file name to link to, ``draw`` fills the chart's path."""
+    out = Path(out)
+    figure = out.with_name(f"{out.stem}.png")
+    text = text_for(figure.name)
+    write_together([(figure, draw), (out, lambda path: write_text(text, path))])
+    return out, figure

@@ -9,7 +9,7 @@ from typing import Any
 from simulate import __version__
 from simulate.analysis.frontier import Row
 from simulate.analysis.summary import QuantitySummary
-from simulate.io.files import write_text, write_together
+from simulate.io.files import write_with_chart
 from simulate.present.figures import canvas, tex_safe
 from simulate.present.humanize import humanize
 
@@ -114,10 +114,8 @@ def write(
 ) -> tuple[Path, Path]:
     """Write the frontier ``rows`` as ``out`` (Markdown) and its chart beside it, both into
     place together at the end (an interrupted run leaves nothing behind)."""
-    out = Path(out)
-    figure = out.with_name(f"{out.stem}.png")
-    text = markdown(rows, draws, seed, figure.name, command)
-    write_together(
-        [(figure, lambda path: chart(rows, path)), (out, lambda path: write_text(text, path))]
+    return write_with_chart(
+        out,
+        lambda chart_name: markdown(rows, draws, seed, chart_name, command),
+        lambda path: chart(rows, path),
     )
-    return out, figure

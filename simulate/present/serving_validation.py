@@ -9,7 +9,7 @@ from pathlib import Path
 
 from simulate import __version__
 from simulate.analysis.serving_validation import Row
-from simulate.io.files import write_text, write_together
+from simulate.io.files import write_with_chart
 from simulate.present.figures import canvas
 
 
@@ -142,10 +142,8 @@ def write(
     rows: Sequence[Row], out: str | Path, draws: int, seed: int, command: str
 ) -> tuple[Path, Path]:
     """Write the validation ``rows`` as ``out`` (Markdown) and its chart beside it, together."""
-    out = Path(out)
-    figure = out.with_name(f"{out.stem}.png")
-    text = markdown(rows, draws, seed, figure.name, command)
-    write_together(
-        [(figure, lambda path: chart(rows, path)), (out, lambda path: write_text(text, path))]
+    return write_with_chart(
+        out,
+        lambda chart_name: markdown(rows, draws, seed, chart_name, command),
+        lambda path: chart(rows, path),
     )
-    return out, figure
