@@ -358,3 +358,18 @@ def test_a_report_says_what_the_observations_tell_us(invoke, tmp_path):
         "**The observations are too surprising under these priors**"
         in (tmp_path / "bad.md").read_text()
     )
+
+
+@pytest.mark.slow
+def test_same_posterior_on_a_dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    scenario = _scenario({"y": {"value": 26.0, "error": 2.0}})
+    local, _ = _posterior(scenario, 3 * 65_536 + 5, seed=9, workers=1)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        remote, _ = _posterior(
+            scenario, 3 * 65_536 + 5, seed=9, chunk_size=65_536, scheduler=cluster.scheduler_address
+        )
+    np.testing.assert_array_equal(remote.inputs["x"], local.inputs["x"])
+    np.testing.assert_array_equal(remote.outputs["y"], local.outputs["y"])
