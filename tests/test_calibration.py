@@ -373,3 +373,116 @@ def test_same_posterior_on_a_dask_cluster():
         )
     np.testing.assert_array_equal(remote.inputs["x"], local.inputs["x"])
     np.testing.assert_array_equal(remote.outputs["y"], local.outputs["y"])
+
+
+def test_a_measurement_interval_reads_back_and_converts_units(priors_file):
+    from simulate.core.observations import from_interval
+
+    for kind in ("normal", "lognormal"):
+        assert from_interval("x", kind, 2.0, 5.0, "").interval() == pytest.approx((2.0, 5.0))
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { lognormal = [1, 4], unit = 'hour' }\n"
+        "[observations]\nx = { lognormal = [60, 240], unit = 'minute' }\n"
+    )
+    (observation,) = simulate.load(path).observations
+    assert observation.interval() == pytest.approx((1.0, 4.0))
+
+
+def test_observe_reads_signs_exponents_and_a_relative_error_as_a_share(priors_file):
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { normal = { mean = 10, sd = 2 } }\n"
+    )
+    observed = simulate.load(path, observe=["x=1.3e+1±10%", "x = +13 +- 1.3"]).observations
+    assert [(o.center, o.spread) for o in observed] == [(13.0, pytest.approx(1.3)), (13.0, 1.3)]
+
+
+def test_each_observation_is_judged_alone_and_the_surprising_one_is_named(invoke, priors_file):
+    scenario = _scenario({"x": [{"value": 12.0, "error": 1.0}, {"value": 40.0, "error": 0.4}]})
+    _, fit = _posterior(scenario, draws=20_000)
+    assert [f.surprising for f in fit.fits] == [False, True] and not fit.reliable
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { normal = { mean = 10, sd = 2 } }\n"
+        "[observations]\nx = [{ value = 12, error = 1 }, { value = 40, error = 0.4 }]\n"
+    )
+    said = invoke("run", path, "--draws", "20000").stderr
+    assert "observation x 40 ± 0.4 is too surprising" in said and "x 12 ± 1 is" not in said
+
+
+def test_draws_that_cannot_have_produced_the_measurement_get_no_weight(invoke, priors_file):
+    """y = log(x − 9) is NaN where x < 9: those draws leave the posterior, and run says so."""
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { normal = { mean = 10, sd = 2 } }\n"
+        "[derived]\ny = 'log(x - 9)'\n[observations]\ny = { value = 1.0, error = 0.2 }\n"
+    )
+    scenario = simulate.load(path)
+    prior, posterior, fit = (lambda k: (k, *_resampled(scenario, k)))(
+        simulate.run(scenario, 50_000, seed=3)
+    )
+    assert np.isnan(prior.outputs["y"]).any() and not np.isnan(posterior.outputs["y"]).any()
+    assert fit.fits[0].compatible == np.count_nonzero(np.isfinite(prior.outputs["y"]))
+    result = invoke("run", path, "--draws", "50000")
+    assert "cannot have produced the measurement" in result.stderr
+
+
+def _resampled(scenario, kept):
+    fit = calibration.calibrate(scenario, kept)
+    return calibration.resample(kept, fit), fit
+
+
+def test_the_log_likelihood_group_is_each_observations_at_the_posterior_draws():
+    scenario = _scenario({"x": [{"value": 12.0, "error": 1.0}, {"value": 13.0, "error": 2.0}]})
+    kept = simulate.run(scenario, 20_000, seed=2)
+    posterior, fit = _resampled(scenario, kept)
+    groups = calibration.inference_groups(scenario, posterior, fit)
+    x = posterior.inputs["x"]
+    expected = -0.5 * ((x - 12.0) / 1.0) ** 2 - 0.5 * ((x - 13.0) / 2.0) ** 2
+    np.testing.assert_allclose(groups["log_likelihood"]["x"][0], expected)
+    np.testing.assert_array_equal(groups["observed_data"]["x"][0], [12.0, 13.0])
+    np.testing.assert_array_equal(groups["sample_stats_prior"]["log_weight"][0], fit.log_weights)
+
+
+def test_a_discrete_quantity_has_no_tail_to_fit_and_is_judged_by_its_ess(priors_file):
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\n"
+        "x = { choice = { values = [1, 2, 3], weights = [1, 2, 1] } }\n"
+    )
+    scenario = simulate.load(path, observe=["x=2±25%"])
+    _, fit = _resampled(scenario, simulate.run(scenario, 20_000, seed=1))
+    assert math.isnan(fit.pareto_k) and not fit.fits[0].surprising
+    assert fit.reliable and fit.ess > 5_000
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ("k2 = { value = 6, error = 1 }", "observations.k2", "in every draw"),
+        ("x = { value = nan, error = 1 }", "observations.x.value", "finite number"),
+        ("x = { value = 3, error = inf }", "observations.x.error", "finite number"),
+        ("x = { normal = [1, 2], relative_error = 0.1 }", "observations.x.relative_error",
+         "carries its own error"),
+        ("x = { value = 3, error = 1, relative_error = 0.1 }", "observations.x.error",
+         "not both"),
+    ],
+)  # fmt: skip
+def test_observations_that_cannot_mean_anything_exit_2(invoke, priors_file, text, key, words):
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { lognormal = [1, 4] }\nk = 3\n"
+        "[derived]\nk2 = 'k * 2'\n[observations]\n" + text + "\n"
+    )
+    result = invoke("run", path, "--draws", "2000")
+    assert result.exit_code == 2, result.stdout
+    assert f"{path}: {key}" in result.stderr and words in result.stderr
+
+
+def test_a_share_observed_as_a_percentage_is_refused(invoke):
+    result = invoke(
+        "run", ROOT / "priors" / "gpt3-api-implied-mfu.toml", "--draws", "2000",
+        "--observe", "inference_mfu=40±5%",
+    )  # fmt: skip
+    assert result.exit_code == 2 and "did you mean 0.4?" in result.stderr
+
+
+def test_a_quantity_cannot_take_the_name_of_a_saved_group(invoke, priors_file):
+    path = priors_file("[scenario]\nname = 'c'\n[assumptions]\nposterior = 3\n")
+    result = invoke("check", path)
+    assert result.exit_code == 2 and "assumptions.posterior" in result.stderr

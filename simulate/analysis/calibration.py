@@ -17,10 +17,12 @@ errors of posterior percentiles use it. Either failing marks the posterior unrel
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from simulate.core.distributions import fmt
 from simulate.core.engine import Draws
 from simulate.core.errors import PriorsError
 from simulate.core.observations import Observation
@@ -42,7 +44,7 @@ class Fit:
 
     @property
     def surprising(self) -> bool:
-        return self.pareto_k > K_HAT_LIMIT
+        return self.pareto_k > K_HAT_LIMIT  # NaN (no tail to fit) is not
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ class Calibration:
 
     @property
     def reliable(self) -> bool:
-        return self.pareto_k <= K_HAT_LIMIT and self.ess >= MIN_ESS
+        """k̂ at most 0.7 (or not estimable: weights of few distinct values have no tail to
+        fit, and the ESS alone says how much they support) and an ESS of at least 1,000."""
+        return not self.pareto_k > K_HAT_LIMIT and self.ess >= MIN_ESS
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -94,6 +98,8 @@ def _smoothed(log_weights: np.ndarray) -> tuple[np.ndarray, float, float]:
     floor = np.min(log_weights[finite]) - 1000.0  # exp() of it is 0 beside any finite draw
     with np.errstate(all="ignore"):  # arviz's own exp() of the tail overflows harmlessly
         smoothed, k_hat = arviz.psislw(np.where(finite, log_weights, floor), reff=1.0)
+    if not np.isfinite(k_hat):  # tied weights (a discrete quantity): no tail to fit
+        k_hat = math.nan
     smoothed = np.asarray(smoothed, dtype=float)
     smoothed = np.where(finite, smoothed, -np.inf)
     smoothed = smoothed - np.logaddexp.reduce(smoothed)
@@ -106,22 +112,33 @@ def calibrate(scenario: Scenario, draws: Draws) -> Calibration:
     fits = []
     total = np.zeros(draws.draws)
     for observation in scenario.observations:
-        log_likelihood = observation.log_likelihood(_values(draws, observation.name))
+        values = _values(draws, observation.name)
+        log_likelihood = observation.log_likelihood(values)
         compatible = int(np.count_nonzero(np.isfinite(log_likelihood)))
-        if compatible == 0:
-            key = f"observations.{observation.name}" if observation.file != "--observe" else None
+        file, key = observation.file, f"observations.{observation.name}"
+        if observation.file == "--observe":
+            file, key = None, "--observe"
+        finite = values[np.isfinite(values)]
+        if finite.size and finite.min() == finite.max():
             raise PriorsError(
-                observation.file if key else None,
-                key or "--observe",
+                file, key, f"{observation.name} is {fmt(finite[0])} in every draw of this "
+                "scenario: an observation of it cannot move anything",
+            )  # fmt: skip
+        if compatible == 0:
+            raise PriorsError(
+                file, key,
                 f"{observation.name} {observation.declaration}: no draw can have produced it "
                 "(every draw is not a number, or not positive for a lognormal error)",
-            )
+            )  # fmt: skip
         _, k_hat, ess = _smoothed(log_likelihood)
         fits.append(Fit(observation, k_hat, ess, compatible))
         total = total + log_likelihood
     if not np.isfinite(total).any():
+        first = scenario.observations[0]
         raise PriorsError(
-            None, "observations", "no draw is compatible with all the observations at once"
+            None if first.file == "--observe" else first.file,
+            "--observe" if first.file == "--observe" else "observations",
+            "no draw is compatible with all the observations at once",
         )
     smoothed, k_hat, ess = _smoothed(total)
     return Calibration(tuple(fits), smoothed, k_hat, ess, draws.draws)

@@ -207,19 +207,21 @@ def run(
         raise PriorsError(
             None,
             "--statistics" if statistics == "streamed" else "--draws",
-            "observations need every draw kept (the posterior resamples them): use at most "
-            f"{results.EXACT_LIMIT_DRAWS:,} draws with --statistics auto or exact; a streamed "
-            "posterior is not built yet",
+            "observations need every draw kept (the posterior resamples them): use "
+            f"--statistics exact, or at most {results.EXACT_LIMIT_DRAWS:,} draws with "
+            "--statistics auto; a streamed posterior is not built yet",
         )
     if scenario.observations and point and not quiet:
         click.echo("note: --point is the base case; the observations do not apply to it", err=True)
     if not point:
+        # a posterior is a second copy of the kept draws, in memory and in a .nc file
+        copies = 2 if scenario.observations else 1
         check_memory(
-            [scenario], draws, method, streamed=not keep, chunk_size=chunk_size,
+            [scenario], copies * draws, method, streamed=not keep, chunk_size=chunk_size,
             workers=None if scheduler else workers, sink=suffix == ".nc",
         )  # fmt: skip
         if suffix == ".nc":
-            check_disk(scenario, draws, out)
+            check_disk(scenario, copies * draws, out)
     if method == "sobol" and not point and draws & (draws - 1) and not quiet:
         click.echo(
             f"note: Sobol points are balanced for a power of 2 draws; {draws:,} is "

@@ -3,6 +3,7 @@ assumption moved, and — in words — when the posterior cannot be trusted."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from simulate.analysis.calibration import K_HAT_LIMIT, MIN_ESS, Calibration
@@ -16,9 +17,14 @@ def _head(calibration: Calibration) -> str:
     head = (
         f"posterior given {count} observation{'s' if count != 1 else ''} (Pareto-smoothed "
         f"importance sampling: effective sample size {calibration.ess:,.0f} of "
-        f"{calibration.draws:,} draws, Pareto k̂ {calibration.pareto_k:.2f})"
+        f"{calibration.draws:,} draws, Pareto k̂ {k_hat(calibration.pareto_k)})"
     )
-    return head if calibration.reliable else head + " — UNRELIABLE, see the warnings"
+    return head if calibration.reliable else head + " — UNRELIABLE: too surprising for the priors"
+
+
+def k_hat(value: float) -> str:
+    """k̂ as printed: "n/a" where the weights have no tail to fit (few distinct values)."""
+    return "n/a" if math.isnan(value) else f"{value:.2f}"
 
 
 def _observed(calibration: Calibration, posterior: DrawSummary) -> list[str]:
@@ -31,7 +37,7 @@ def _observed(calibration: Calibration, posterior: DrawSummary) -> list[str]:
         source = f" — {obs.source}" if obs.source else ""
         lines.append(
             f"  {obs.name} {obs.declaration} (90 % in [{lo}, {hi}]{' ' + label if label else ''}"
-            f"; alone: k̂ {fit.pareto_k:.2f}, ESS {fit.ess:,.0f}){source}"
+            f"; alone: k̂ {k_hat(fit.pareto_k)}, ESS {fit.ess:,.0f}){source}"
         )
     return lines
 
@@ -108,8 +114,16 @@ def markdown(prior: DrawSummary, posterior: DrawSummary, calibration: Calibratio
 
 
 def warnings(calibration: Calibration) -> list[str]:
-    """Why the posterior is unreliable, naming the observations, with what to do."""
-    lines = []
+    """Why the posterior is unreliable, naming the observations, with what to do; and which
+    draws the observations could not weigh (an infeasible draw's NaN)."""
+    lines = [
+        f"note: {calibration.draws - fit.compatible:,} of {calibration.draws:,} draws where "
+        f"{fit.observation.name} cannot have produced the measurement (not a number, or not "
+        "positive for a lognormal error) get no weight: the posterior is conditioned on the "
+        "others"
+        for fit in calibration.fits
+        if fit.compatible < calibration.draws
+    ]
     for fit in calibration.fits:
         if fit.surprising:
             obs = fit.observation

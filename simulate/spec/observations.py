@@ -26,12 +26,14 @@ from simulate.core.distributions import finite_number, fmt
 from simulate.core.errors import PriorsError
 from simulate.core.observations import LOGNORMAL, NORMAL, Observation, from_interval
 from simulate.core.scenario import Scenario
+from simulate.models.base import DOMAINS
 
 OPTION = "--observe"
 KINDS = (NORMAL, LOGNORMAL, "value")
 _COMMAND_LINE = re.compile(
-    r"^\s*(?P<name>[a-z][a-z0-9_]*)\s*=\s*(?P<value>[^±+]+?)\s*(?:±|\+/-|\+-)\s*"
-    r"(?P<error>[^%]+?)\s*(?P<percent>%)?\s*$"
+    # the last ±, +/- or +- splits value from error: 1e+6±5% and +13+-1 both read
+    r"^\s*(?P<name>[a-z][a-z0-9_]*)\s*=\s*(?P<value>.+)(?:±|\+/-|\+-)\s*"
+    r"(?P<error>[^%±]+?)\s*(?P<percent>%)?\s*$"
 )
 
 
@@ -64,8 +66,36 @@ def from_command_line(texts: tuple[str, ...] | list[str], scenario: Scenario) ->
         if not spread > 0:
             raise PriorsError(None, OPTION, f"{text!r}: the error must be above 0")
         declaration = f"{fmt(value)} ± {fmt(error)}{' %' if match['percent'] else ''}"
+        _check_domain(name, scenario, value, (value, value), None, OPTION)
         observed.append(Observation(name, NORMAL, value, spread, declaration, "", OPTION))
     return observed
+
+
+def _check_domain(
+    name: str,
+    scenario: Scenario,
+    center: float,
+    ends: tuple[float, float],
+    file: str | None,
+    key: str,
+) -> None:
+    """A measurement of a model input must lie in the input's domain: an MFU observed as 40
+    is refused (did you mean 0.40?), not silently pushed towards the prior's edge."""
+    for model in scenario.models:
+        for port in (*model.inputs, *model.optional):
+            if port.name != name or port.domain is None:
+                continue
+            domain = DOMAINS[port.domain]
+            factor = scenario.input_factors.get(name, 1.0)
+            if all(domain.holds(v * factor) for v in (center, *ends)):
+                return
+            hint = ""
+            if domain.share and 5 <= center * factor <= 100:
+                hint = f"; did you mean {center * factor / 100:g}? shares are fractions"
+            raise PriorsError(
+                file, key, f"{name} ({port.description}) must be {domain.words}, but the "
+                f"measurement says {fmt(center)}{hint}",
+            )  # fmt: skip
 
 
 def _number(text: str, whole: str) -> float:
@@ -90,6 +120,21 @@ def _check_quantity(name: str, scenario: Scenario, file: str | None, key: str) -
 
 
 def _one(name: str, entry: dict[str, Any], scenario: Scenario, file: str, key: str) -> Observation:
+    for option in ("value", "error", "relative_error", *(k for k in (NORMAL, LOGNORMAL))):
+        numbers = entry.get(option)
+        for number in numbers if isinstance(numbers, list) else [numbers]:
+            if option in entry and finite_number(number) is None:
+                raise PriorsError(
+                    file, f"{key}.{option}", f"expected a finite number, got {number!r}"
+                )
+    kind = next(k for k in KINDS if k in entry)  # exactly one, as the schema says
+    errors = [k for k in ("error", "relative_error") if k in entry]
+    if kind != "value" and errors:
+        raise PriorsError(
+            file, f"{key}.{errors[0]}", f"an interval ({kind} = [lo, hi]) carries its own error"
+        )
+    if len(errors) > 1:
+        raise PriorsError(file, f"{key}.error", "give error or relative_error, not both")
     unit = scenario.unit(name)
     factor = 1.0
     if "unit" in entry:
@@ -100,7 +145,6 @@ def _one(name: str, entry: dict[str, Any], scenario: Scenario, file: str, key: s
                 file, f"{key}.unit", f"{exc} (the unit of {name} is {unit!r})"
             ) from None
     source = entry.get("source", "")
-    kind = next(k for k in KINDS if k in entry)  # exactly one, as the schema says
     if kind == "value":
         value = entry["value"] * factor
         if "relative_error" in entry:
@@ -117,6 +161,7 @@ def _one(name: str, entry: dict[str, Any], scenario: Scenario, file: str, key: s
             raise PriorsError(file, key, "a value needs relative_error (a share) or error")
         if not spread > 0:
             raise PriorsError(file, f"{key}.value", "a relative error of 0 needs a value ≠ 0")
+        _check_domain(name, scenario, value, (value, value), file, f"{key}.value")
         return Observation(
             name, NORMAL, value, spread, f"{fmt(entry['value'])} ± {said}", source, file
         )
@@ -126,4 +171,6 @@ def _one(name: str, entry: dict[str, Any], scenario: Scenario, file: str, key: s
     if kind == LOGNORMAL and not lo > 0:
         raise PriorsError(file, f"{key}.{kind}", f"a lognormal error needs 0 < lo, got {fmt(lo)}")
     said = f"{kind} = [{fmt(entry[kind][0])}, {fmt(entry[kind][1])}]"
-    return from_interval(name, kind, lo, hi, said, source, file)
+    observation = from_interval(name, kind, lo, hi, said, source, file)
+    _check_domain(name, scenario, observation.center, (lo, hi), file, f"{key}.{kind}")
+    return observation

@@ -44,7 +44,10 @@ MAX_INCLUDE_DEPTH = 16
 MAX_NAME_LENGTH = 100
 INCLUDED_SCENARIO_KEYS = {"title", "description", "format", "include"}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-RESERVED = {"draw"} | set(expressions.FUNCTIONS)
+# "draw" and "chain" are the dimensions of a saved run, the rest its groups (arviz's names)
+SAVED_GROUPS = {"fixed", "prior", "constant_data", "posterior", "log_likelihood",
+                "observed_data", "sample_stats_prior"}  # fmt: skip
+RESERVED = {"draw", "chain"} | SAVED_GROUPS | set(expressions.FUNCTIONS)
 
 
 def load(
