@@ -486,3 +486,18 @@ def test_a_quantity_cannot_take_the_name_of_a_saved_group(invoke, priors_file):
     path = priors_file("[scenario]\nname = 'c'\n[assumptions]\nposterior = 3\n")
     result = invoke("check", path)
     assert result.exit_code == 2 and "assumptions.posterior" in result.stderr
+
+
+def test_markdown_has_the_observations_and_what_moved_and_other_commands_say_prior(
+    invoke, priors_file
+):
+    path = priors_file(
+        "[scenario]\nname = 'c'\n[assumptions]\nx = { normal = { mean = 10, sd = 2 } }\n"
+        "[derived]\ny = '2 * x'\n[observations]\nx = { value = 13, error = 1 }\n"
+    )
+    text = invoke("run", path, "--draws", "20000", "--format", "markdown").stdout
+    assert "- x 13 ± 1 (90 % in [11.4, 14.6]" in text
+    row = next(line for line in text.splitlines() if line.startswith("| `x` | 6."))
+    assert float(row.split("|")[-2]) == pytest.approx(0.447, abs=0.04)
+    said = invoke("sensitivity", path, "--output", "y", "--method", "tornado").stderr
+    assert "sensitivity describes the prior" in said

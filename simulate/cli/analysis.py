@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -31,6 +32,16 @@ from simulate.cli.options import (
 )
 from simulate.core.thresholds import parse_threshold
 from simulate.present.progress import stages
+
+
+def prior_only(scenario: Any, command: str) -> None:
+    """Say that a command describes the prior when the file has observations."""
+    if scenario.observations:
+        click.echo(
+            f"note: {scenario.name}: {command} describes the prior; its observations are used "
+            "by run and report",
+            err=True,
+        )
 
 
 @click.command()
@@ -93,6 +104,8 @@ def compare(
 
     scenario_a = scenario_from(file_a, sets, label=True)
     scenario_b = scenario_from(file_b, sets, label=True)
+    for scenario in (scenario_a, scenario_b):
+        prior_only(scenario, "compare")
     check_memory([scenario_a, scenario_b], draws, method)
     if figure is not None:
         checks.suffix(figure, (".png",), "figure")
@@ -201,6 +214,8 @@ def sensitivity(
             err=True,
         )
     scenario = scenario_from(file, sets, quiet)
+    if not quiet:
+        prior_only(scenario, "sensitivity")
     if "spearman" in chosen:
         check_memory([scenario], draws)
     if "sobol" in chosen:

@@ -104,13 +104,20 @@ def csv(prior: DrawSummary, posterior: DrawSummary, calibration: Calibration) ->
 
 
 def markdown(prior: DrawSummary, posterior: DrawSummary, calibration: Calibration) -> str:
-    return (
-        formatting.summary_markdown(prior)
-        + "\n**"
-        + _head(calibration)
-        + "**\n\n"
-        + formatting.summary_markdown(posterior).split("\n", 2)[2]
-    )
+    """The prior's tables, the observations, the posterior's tables and what moved."""
+    observed = [f"- {line.strip()}" for line in _observed(calibration, posterior)[1:]]
+    moved = ["| quantity | prior 90 % HDI | posterior 90 % HDI | width × |", "|---|---|---|---|"]
+    for name, before, after, ratio in moved_rows(prior, posterior):
+        unit = prior.quantity(name).unit
+        a, b, c, d = (cell(v, unit, name) for v in (*before, *after))
+        moved.append(f"| `{name}` | {a} – {b} | {c} – {d} | {ratio:.2f} |")
+    return "\n".join([
+        formatting.summary_markdown(prior),
+        "Observed:", "", *observed, "",
+        f"**{_head(calibration)}**", "",
+        formatting.summary_markdown(posterior).split("\n", 2)[2].rstrip("\n"), "",
+        "What the observations moved:", "", *moved, "",
+    ])  # fmt: skip
 
 
 def warnings(calibration: Calibration) -> list[str]:
