@@ -48,6 +48,9 @@ _API = {
     "Comparison": "simulate.analysis.compare",
     "write_report": "simulate.present.report",
     "findings": "simulate.analysis.findings",
+    "calibrate": "simulate.analysis.calibration",
+    "resample": "simulate.analysis.calibration",
+    "Calibration": "simulate.analysis.calibration",
 }
 
 

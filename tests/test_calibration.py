@@ -501,3 +501,18 @@ def test_markdown_has_the_observations_and_what_moved_and_other_commands_say_pri
     assert float(row.split("|")[-2]) == pytest.approx(0.447, abs=0.04)
     said = invoke("sensitivity", path, "--output", "y", "--method", "tornado").stderr
     assert "sensitivity describes the prior" in said
+
+
+def test_the_python_api_of_readme_gives_what_the_command_line_gives(invoke):
+    """README's notebook lines: load with observe=, run, calibrate, resample, summarize."""
+    path = ROOT / "priors" / "gpt3-api-implied-mfu.toml"
+    api = simulate.load(path, observe=["gross_margin=0.5±10%"])
+    prior = simulate.run(api, draws=50_000, seed=42)
+    fit = simulate.calibrate(api, prior)
+    summary = simulate.summarize(api, simulate.resample(prior, fit), effective_draws=fit.ess)
+    result = invoke(
+        "run", path, "--draws", "50000", "--observe", "gross_margin=0.5±10%", "--format", "json"
+    )
+    data = json.loads(result.stdout)
+    assert summary.to_dict()["inputs"] == data["posterior"]["inputs"]
+    assert isinstance(fit, simulate.Calibration) and fit.ess == data["calibration"]["ess"]
