@@ -51,6 +51,8 @@ _API = {
     "calibrate": "simulate.analysis.calibration",
     "resample": "simulate.analysis.calibration",
     "Calibration": "simulate.analysis.calibration",
+    "stream_posterior": "simulate.analysis.runs",
+    "StreamedPosterior": "simulate.analysis.streamed_calibration",
 }
 
 

@@ -138,7 +138,6 @@ def test_observe_on_the_command_line_and_an_unreliable_posterior(invoke, priors_
         (("--observe", "z=13±1%"), "--observe", "'z' is not a quantity"),
         (("--observe", "k=13±1%"), "--observe", "'k' is fixed"),
         (("--observe", "x=13±0%"), "--observe", "above 0"),
-        (("--observe", "x=13±1%", "--statistics", "streamed"), "--statistics", "every draw kept"),
     ],
 )
 def test_bad_observations_exit_2_naming_the_option(invoke, priors_file, args, option, words):

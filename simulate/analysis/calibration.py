@@ -52,7 +52,8 @@ class Calibration:
     """The observations' joint weights over a run's prior draws."""
 
     fits: tuple[Fit, ...]
-    log_weights: np.ndarray  # Pareto-smoothed and normalised: logsumexp = 0
+    # Pareto-smoothed and normalised (logsumexp = 0); None when the draws were streamed
+    log_weights: np.ndarray | None
     pareto_k: float
     ess: float
     draws: int
@@ -115,33 +116,48 @@ def calibrate(scenario: Scenario, draws: Draws) -> Calibration:
         values = _values(draws, observation.name)
         log_likelihood = observation.log_likelihood(values)
         compatible = int(np.count_nonzero(np.isfinite(log_likelihood)))
-        file, key = observation.file, f"observations.{observation.name}"
-        if observation.file == "--observe":
-            file, key = None, "--observe"
         finite = values[np.isfinite(values)]
-        if finite.size and finite.min() == finite.max():
-            raise PriorsError(
-                file, key, f"{observation.name} is {fmt(finite[0])} in every draw of this "
-                "scenario: an observation of it cannot move anything",
-            )  # fmt: skip
-        if compatible == 0:
-            raise PriorsError(
-                file, key,
-                f"{observation.name} {observation.declaration}: no draw can have produced it "
-                "(every draw is not a number, or not positive for a lognormal error)",
-            )  # fmt: skip
+        span = (finite.min(), finite.max()) if finite.size else (math.inf, -math.inf)
+        check_observed(observation, *span, compatible)
         _, k_hat, ess = _smoothed(log_likelihood)
         fits.append(Fit(observation, k_hat, ess, compatible))
         total = total + log_likelihood
     if not np.isfinite(total).any():
-        first = scenario.observations[0]
-        raise PriorsError(
-            None if first.file == "--observe" else first.file,
-            "--observe" if first.file == "--observe" else "observations",
-            "no draw is compatible with all the observations at once",
-        )
+        raise no_joint_draw(scenario)
     smoothed, k_hat, ess = _smoothed(total)
     return Calibration(tuple(fits), smoothed, k_hat, ess, draws.draws)
+
+
+def check_observed(
+    observation: Observation, lowest: float, highest: float, compatible: int
+) -> None:
+    """Refuse an observation that cannot move anything: of a quantity that is the same
+    (``lowest`` = ``highest``, over its finite draws) in every draw, or that no draw (of
+    ``compatible`` = 0) can have produced."""
+    file, key = observation.file, f"observations.{observation.name}"
+    if observation.file == "--observe":
+        file, key = None, "--observe"
+    if lowest == highest:
+        raise PriorsError(
+            file, key, f"{observation.name} is {fmt(lowest)} in every draw of this "
+            "scenario: an observation of it cannot move anything",
+        )  # fmt: skip
+    if compatible == 0:
+        raise PriorsError(
+            file, key,
+            f"{observation.name} {observation.declaration}: no draw can have produced it "
+            "(every draw is not a number, or not positive for a lognormal error)",
+        )  # fmt: skip
+
+
+def no_joint_draw(scenario: Scenario) -> PriorsError:
+    """The error of observations that no single draw can have produced together."""
+    first = scenario.observations[0]
+    return PriorsError(
+        None if first.file == "--observe" else first.file,
+        "--observe" if first.file == "--observe" else "observations",
+        "no draw is compatible with all the observations at once",
+    )
 
 
 def inference_groups(
@@ -159,13 +175,27 @@ def inference_groups(
         "posterior": {name: (_values(posterior, name), variable_attrs(scenario, name))
                       for name in varying if name in values},
         "log_likelihood": {},
-        "observed_data": {},
+        "observed_data": observed_data(scenario, calibration),
     }  # fmt: skip
-    for name in dict.fromkeys(fit.observation.name for fit in calibration.fits):
+    for name in groups["observed_data"]:
         mine = [f.observation for f in calibration.fits if f.observation.name == name]
         at_posterior = sum(obs.log_likelihood(_values(posterior, name)) for obs in mine)
         groups["log_likelihood"][name] = (np.asarray(at_posterior), {"unit": "1"})
-        groups["observed_data"][name] = (
+    groups["sample_stats_prior"] = {
+        "log_weight": (calibration.log_weights, weight_attrs(calibration))
+    }
+    return groups
+
+
+def observed_data(
+    scenario: Scenario, calibration: Calibration
+) -> dict[str, tuple[np.ndarray, dict]]:
+    """arviz's ``observed_data`` group: each observed quantity's measured values (in its
+    unit), with their errors, declarations and sources as attributes."""
+    group = {}
+    for name in dict.fromkeys(fit.observation.name for fit in calibration.fits):
+        mine = [f.observation for f in calibration.fits if f.observation.name == name]
+        group[name] = (
             np.array([obs.center for obs in mine]),
             {
                 "unit": scenario.unit(name),
@@ -174,18 +204,17 @@ def inference_groups(
                 "source": json.dumps([obs.source for obs in mine]),
             },
         )
-    groups["sample_stats_prior"] = {
-        "log_weight": (
-            calibration.log_weights,
-            {
-                "description": "Pareto-smoothed importance log weights of the prior draws",
-                "ess": calibration.ess,
-                "pareto_k": calibration.pareto_k,
-                "reliable": int(calibration.reliable),
-            },
-        )
+    return group
+
+
+def weight_attrs(calibration: Calibration) -> dict[str, object]:
+    """The attributes of the saved log weights of the prior draws."""
+    return {
+        "description": "Pareto-smoothed importance log weights of the prior draws",
+        "ess": calibration.ess,
+        "pareto_k": calibration.pareto_k,
+        "reliable": int(calibration.reliable),
     }
-    return groups
 
 
 def resample(draws: Draws, calibration: Calibration) -> Draws:

@@ -31,6 +31,7 @@ from simulate.core.engine import Draws, Streamed, default_workers
 from simulate.core.scenario import Scenario
 from simulate.core.statistics import Sketch, exact_statistics
 from simulate.core.thresholds import Threshold, count_hits, threshold_factor
+from simulate.core.weighted_sketch import WeightedSketch
 
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 HDI_PROBABILITY = 0.9
@@ -170,6 +171,38 @@ def sketch_summary(
     return QuantitySummary(
         name, unit, mean, sd, tuple(zip(percentiles, quantiles, strict=False)), hdi,
         results, sketch.nonfinite, overflow, _standard_errors(percentiles, quantiles),
+    )  # fmt: skip
+
+
+def weighted_summary(
+    name: str,
+    unit: str,
+    sketch: WeightedSketch,
+    percentiles: Sequence[float],
+    thresholds: Sequence[Threshold],
+    effective_draws: float,
+    draws: int,
+) -> QuantitySummary:
+    """Statistics of one quantity's weighted draws (a streamed posterior). Monte Carlo
+    errors use ``effective_draws``; the non-finite draws are reported as the share of the
+    weight they carry, counted out of ``draws``."""
+    results = tuple(
+        ThresholdResult(t.name, t.op, t.value, hits / seen if seen else None)
+        for t, hits, seen in zip(thresholds, sketch.hits, sketch.seen, strict=True)
+    )
+    everything = sketch.weight + sketch.nonfinite
+    nonfinite = round(draws * sketch.nonfinite / everything) if everything else 0
+    if not sketch.weight:
+        return QuantitySummary(
+            name, unit, None, None, tuple((q, None) for q in percentiles), (None, None),
+            results, nonfinite,
+        )  # fmt: skip
+    levels = error_levels(percentiles, round(effective_draws))
+    quantiles, hdi = sketch.statistics([*percentiles, *levels])
+    mean, sd, overflow = _overflow(*sketch.mean_sd())
+    return QuantitySummary(
+        name, unit, mean, sd, tuple(zip(percentiles, quantiles, strict=False)), hdi,
+        results, nonfinite, overflow, _standard_errors(percentiles, quantiles),
     )  # fmt: skip
 
 

@@ -11,11 +11,12 @@ import functools
 import inspect
 from typing import Any
 
-from simulate.analysis import checks
+from simulate.analysis import checks, streamed_calibration
 from simulate.core import engine
 
 _RUN = inspect.signature(engine.run)
 _STREAM = inspect.signature(engine.stream)
+_STREAM_POSTERIOR = inspect.signature(streamed_calibration.stream)
 
 
 @functools.wraps(engine.run)
@@ -43,3 +44,17 @@ def stream(*args: Any, **kwargs: Any) -> engine.Streamed:
         sink=options["sink"] is not None,
     )  # fmt: skip
     return engine.stream(*given.args, **given.kwargs)
+
+
+@functools.wraps(streamed_calibration.stream)
+def stream_posterior(*args: Any, **kwargs: Any) -> streamed_calibration.StreamedPosterior:
+    given = _STREAM_POSTERIOR.bind(*args, **kwargs)
+    given.apply_defaults()
+    options = given.arguments
+    checks.memory(
+        [options["scenario"]], options["draws"], options["method"], streamed=True,
+        chunk_size=options["chunk_size"],
+        workers=None if options["scheduler"] else options["workers"],
+        sink=True,  # each chunk's weighted sketches wait, block by block, to be folded
+    )  # fmt: skip
+    return streamed_calibration.stream(*given.args, **given.kwargs)

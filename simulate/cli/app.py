@@ -203,14 +203,6 @@ def run(
     parsed_thresholds = merged_thresholds(scenario, from_options)
     validate_names(scenario, parsed_thresholds)
     keep = point or results.keeps_every_draw(scenario, draws, statistics)
-    if scenario.observations and not keep:
-        raise PriorsError(
-            None,
-            "--statistics" if statistics == "streamed" else "--draws",
-            "observations need every draw kept (the posterior resamples them): use "
-            f"--statistics exact, or at most {results.EXACT_LIMIT_DRAWS:,} draws with "
-            "--statistics auto; a streamed posterior is not built yet",
-        )
     if scenario.observations and point and not quiet:
         click.echo("note: --point is the base case; the observations do not apply to it", err=True)
     if not point:
@@ -218,7 +210,8 @@ def run(
         copies = 2 if scenario.observations else 1
         check_memory(
             [scenario], copies * draws, method, streamed=not keep, chunk_size=chunk_size,
-            workers=None if scheduler else workers, sink=suffix == ".nc",
+            workers=None if scheduler else workers,
+            sink=suffix == ".nc" or bool(scenario.observations),  # or its weighted sketches
         )  # fmt: skip
         if suffix == ".nc":
             check_disk(scenario, copies * draws, out)
@@ -229,6 +222,8 @@ def run(
             err=True,
         )
     show = not quiet and sys.stderr.isatty() and draws > chunk_size
+    # a streamed posterior goes over the draws twice
+    passes = 2 if scenario.observations and not keep else 1
     options = dict(chunk_size=chunk_size, workers=workers, scheduler=scheduler)
     rendered = {
         "table": formatting.summary_table,
@@ -270,8 +265,8 @@ def run(
             finish(out, lambda: netcdf.write_draws(out, scenario, kept, summary, groups))
     else:
         with contextlib.ExitStack() as stack:
-            progress = stack.enter_context(progress_shown(show, draws, quiet))
-            sink = None
+            progress = stack.enter_context(progress_shown(show, passes * draws, quiet))
+            sink = weights_sink = None
             if suffix == ".nc":
                 writer = netcdf.DrawWriter(
                     out, scenario, draws, seed, method, engine.fixed_values(scenario)
@@ -282,10 +277,32 @@ def run(
                 def sink(start: int, arrays: Any) -> None:
                     writing(out, lambda: opened.write(start, arrays))
 
-            streamed = scheduled(
-                engine.stream, scenario, draws, seed, method, progress=progress,
-                thresholds=parsed_thresholds, sink=sink, **options,
-            )  # fmt: skip
+            if scenario.observations:
+                from simulate.analysis import calibration, streamed_calibration
+
+                if suffix == ".nc":
+                    writing(out, lambda: opened.add_draw_variable(*LOG_WEIGHT, {}))
+
+                    def weights_sink(start: int, values: Any) -> None:
+                        writing(out, lambda: opened.write_to(*LOG_WEIGHT, start, values))
+
+                found = scheduled(
+                    streamed_calibration.stream, scenario, draws, seed, method,
+                    progress=progress, thresholds=parsed_thresholds, sink=sink,
+                    percentiles=percentiles, weights_sink=weights_sink, **options,
+                )  # fmt: skip
+                streamed = found.prior
+                rendered = beside_posterior(found.calibration, found.posterior, quiet)
+                if suffix == ".nc":
+                    attrs = calibration.weight_attrs(found.calibration)
+                    writing(out, lambda: opened.shift(*LOG_WEIGHT, -found.log_total, attrs))
+                    measured = calibration.observed_data(scenario, found.calibration)
+                    writing(out, lambda: opened.add_group("observed_data", measured))
+            else:
+                streamed = scheduled(
+                    engine.stream, scenario, draws, seed, method, progress=progress,
+                    thresholds=parsed_thresholds, sink=sink, **options,
+                )  # fmt: skip
             summary = results.summarize_stream(scenario, streamed, percentiles)
             say(summary, notices.domain_report(scenario, streamed))
             if suffix == ".nc":
@@ -310,8 +327,6 @@ def calibrated(
     """The posterior beside the prior: renderers of both for each format, and arviz's groups
     for --out .nc, after saying (on stderr) when the posterior cannot be trusted."""
     from simulate.analysis import calibration, results
-    from simulate.present import calibration as shown
-    from simulate.present import formatting
 
     fit = calibration.calibrate(scenario, kept)
     posterior_draws = calibration.resample(kept, fit)
@@ -319,17 +334,30 @@ def calibrated(
         scenario, posterior_draws, percentiles, thresholds,
         workers=workers, effective_draws=fit.ess,
     )  # fmt: skip
+    rendered = beside_posterior(fit, posterior, quiet)
+    groups = calibration.inference_groups(scenario, posterior_draws, fit)
+    return summary, rendered, groups
+
+
+# where a streamed run with observations saves its draws' log weights (arviz's group)
+LOG_WEIGHT = ("sample_stats_prior", "log_weight")
+
+
+def beside_posterior(fit: Any, posterior: Any, quiet: bool) -> dict[str, Any]:
+    """Renderers of the prior beside the posterior for each format, after saying (on
+    stderr) when the posterior cannot be trusted."""
+    from simulate.present import calibration as shown
+    from simulate.present import formatting
+
     if not quiet:
         for line in shown.warnings(fit):
             click.echo(line, err=True)
-    rendered = {
+    return {
         "table": lambda prior: shown.table(prior, posterior, fit),
         "json": lambda prior: formatting.to_json(shown.to_dict(prior, posterior, fit)),
         "csv": lambda prior: shown.csv(prior, posterior, fit),
         "markdown": lambda prior: shown.markdown(prior, posterior, fit),
     }
-    groups = calibration.inference_groups(scenario, posterior_draws, fit)
-    return summary, rendered, groups
 
 
 @cli.command()

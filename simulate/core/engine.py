@@ -208,6 +208,8 @@ def stream(
     scheduler: str | None = None,
     thresholds: Sequence[Threshold] = (),
     sink: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+    also: Callable[[range, dict[str, np.ndarray]], Any] | None = None,
+    collect: Callable[[range, Any], None] | None = None,
 ) -> Streamed:
     """Sample and evaluate ``draws`` scenarios chunk by chunk, keeping only statistics.
 
@@ -216,6 +218,8 @@ def stream(
     merge on the caller's side, so numbers never depend on ``chunk_size``, ``workers`` or
     ``scheduler``. ``sink(start, arrays)`` receives every chunk's draws in order (to stream
     them to a file). Thresholds must already be valid (see ``results.check_thresholds``).
+    ``also(blocks, quantities)`` (picklable: it may run on a Dask worker) reduces each chunk's
+    quantities to something more, which ``collect(blocks, result)`` receives in chunk order.
     """
     sampler = make_sampler(scenario, draws, seed, method)
     fixed = fixed_values(scenario)
@@ -229,15 +233,18 @@ def stream(
             hits = [draws * count_hits(t.op, np.array([value]), t.value)[0] for t in mine]
             sketches[name] = Sketch.constant(value, draws, hits)
     streamed = [n for n in names if n not in sketches]
-    for blocks, (chunk_sketches, arrays) in execution.map_in_order(
+    for blocks, reduced in execution.map_in_order(
         _reduce_task,
         scenario,
         sampler,
         _chunks(draws, chunk_size),
         workers,
         scheduler,
-        extra=(streamed, tuple(factors.items()), sink is not None),
+        extra=(streamed, tuple(factors.items()), sink is not None, also),
     ):
+        chunk_sketches, arrays, more = reduced
+        if collect is not None:
+            collect(blocks, more)
         for name, sketch in chunk_sketches.items():
             if name in sketches:
                 sketches[name].merge(sketch)
@@ -259,11 +266,10 @@ def _reduce_task(
     names: list[str],
     factors: tuple[tuple[Threshold, float], ...],
     keep: bool,
-) -> tuple[dict[str, Sketch], dict[str, np.ndarray] | None]:
+    also: Callable[[range, dict[str, np.ndarray]], Any] | None = None,
+) -> tuple[dict[str, Sketch], dict[str, np.ndarray] | None, Any]:
     sampled, outputs = evaluate_chunk(scenario, sampler, blocks)
-    size = min(len(blocks) * BLOCK_SIZE, sampler.draws - blocks[0] * BLOCK_SIZE)
-    quantities = {**fixed_values(scenario), **sampled, **outputs}
-    quantities = {n: np.broadcast_to(v, (size,)) for n, v in quantities.items()}
+    quantities = chunk_quantities(scenario, sampler, blocks, sampled, outputs)
     sketches = {}
     for name in names:
         values = quantities[name]
@@ -282,7 +288,20 @@ def _reduce_task(
             sketch.add(index, part, hits, seen)
         sketches[name] = sketch
     arrays = {n: quantities[n] for n in [*sampled, *outputs]} if keep else None
-    return sketches, arrays
+    return sketches, arrays, also(blocks, quantities) if also is not None else None
+
+
+def chunk_quantities(
+    scenario: Scenario,
+    sampler: Sampler,
+    blocks: range,
+    sampled: dict[str, np.ndarray],
+    outputs: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """Every quantity of a chunk as an array over its draws (fixed ones broadcast)."""
+    size = min(len(blocks) * BLOCK_SIZE, sampler.draws - blocks[0] * BLOCK_SIZE)
+    quantities = {**fixed_values(scenario), **sampled, **outputs}
+    return {n: np.broadcast_to(v, (size,)) for n, v in quantities.items()}
 
 
 def achieved_correlations(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -99,10 +100,12 @@ class _Histogram:
     map for buckets far from it (a few tiny or huge values must not cost a dense array over
     every power of two between them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, dtype: type = np.int64) -> None:
+        # int64 counts draws; float64 sums their weights (a posterior's, weighted_sketch.py)
+        self.dtype = dtype
         self.offset = 0
-        self.counts = np.zeros(0, dtype=np.int64)
-        self.sparse: dict[int, int] = {}
+        self.counts = np.zeros(0, dtype=dtype)
+        self.sparse: dict[int, Any] = {}
 
     def add_keys(self, keys: np.ndarray) -> None:
         if not len(keys):
@@ -114,6 +117,19 @@ class _Histogram:
         unique, counts = np.unique(keys, return_counts=True)
         self._add_pairs(unique, counts)
 
+    def add_pairs(self, keys: np.ndarray, amounts: np.ndarray) -> None:
+        """Add ``amounts`` to the buckets ``keys`` (distinct): into the dense window, grown
+        to hold them while it stays small enough, the rest into the sparse map."""
+        if not len(keys):
+            return
+        lo, hi = int(keys[0]), int(keys[-1])
+        if hi - lo <= _DENSE_SPAN:
+            dense = np.zeros(hi - lo + 1, dtype=self.dtype)
+            dense[keys - lo] = amounts
+            self.add_counts(lo, dense)
+        else:
+            self._add_pairs(keys, amounts)
+
     def _add_pairs(self, keys: np.ndarray, counts: np.ndarray) -> None:
         """Add (key, count) pairs: into the dense window where they fall in it (founding it
         around the middle key if there is none yet), the stragglers into the sparse map."""
@@ -121,7 +137,7 @@ class _Histogram:
             middle = int(keys[len(keys) // 2])
             near = np.abs(keys - middle) <= _DENSE_MAX // 2
             lo, hi = int(keys[near].min()), int(keys[near].max())
-            self.offset, self.counts = lo, np.zeros(hi - lo + 1, dtype=np.int64)
+            self.offset, self.counts = lo, np.zeros(hi - lo + 1, dtype=self.dtype)
         inside = (keys >= self.offset) & (keys < self.offset + len(self.counts))
         np.add.at(self.counts, keys[inside] - self.offset, counts[inside])
         for key, count in zip(keys[~inside].tolist(), counts[~inside].tolist(), strict=True):
@@ -132,7 +148,7 @@ class _Histogram:
             return
         hi = lo + len(counts) - 1
         if not len(self.counts):
-            self.offset, self.counts = lo, counts.astype(np.int64, copy=True)
+            self.offset, self.counts = lo, counts.astype(self.dtype, copy=True)
             return
         top = self.offset + len(self.counts) - 1
         new_lo, new_hi = min(lo, self.offset), max(hi, top)
@@ -141,7 +157,7 @@ class _Histogram:
             self._add_pairs(occupied + lo, counts[occupied])
             return
         if (new_lo, new_hi) != (self.offset, top):
-            grown = np.zeros(new_hi - new_lo + 1, dtype=np.int64)
+            grown = np.zeros(new_hi - new_lo + 1, dtype=self.dtype)
             grown[self.offset - new_lo : self.offset - new_lo + len(self.counts)] = self.counts
             self.offset, self.counts = new_lo, grown
         self.counts[lo - self.offset : lo - self.offset + len(counts)] += counts
@@ -158,13 +174,13 @@ class _Histogram:
         keys, counts = index + self.offset, self.counts[index]
         if not self.sparse:
             return keys, counts
-        merged: dict[int, int] = dict(zip(keys.tolist(), counts.tolist(), strict=True))
+        merged: dict[int, Any] = dict(zip(keys.tolist(), counts.tolist(), strict=True))
         for key, count in self.sparse.items():
             merged[key] = merged.get(key, 0) + count
         ordered = sorted(merged)
         return (
             np.array(ordered, dtype=np.int64),
-            np.array([merged[k] for k in ordered], dtype=np.int64),
+            np.array([merged[k] for k in ordered], dtype=self.dtype),
         )
 
 

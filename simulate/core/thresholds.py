@@ -101,11 +101,23 @@ def count_hits(op: str, values: np.ndarray, limit: Any) -> tuple[int, int]:
     ``values op limit``. An infinite draw (a break-even never reached) is judged on its side
     of the limit; a NaN draw, or a NaN of a per-draw reference ``limit``, is not judged. The
     one rule behind every threshold probability, kept and streamed."""
+    hits, judged = hit_masks(op, values, limit)
+    return int(np.count_nonzero(hits)), int(np.count_nonzero(judged))
+
+
+def weigh_hits(op: str, values: np.ndarray, limit: Any, weights: np.ndarray) -> tuple[float, float]:
+    """:func:`count_hits` with each draw counted by its weight (a posterior's)."""
+    hits, judged = hit_masks(op, values, limit)
+    return float(np.sum(weights, where=hits)), float(np.sum(weights, where=judged))
+
+
+def hit_masks(op: str, values: np.ndarray, limit: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(hit, judged)`` per draw, by the rule of :func:`count_hits`."""
     values = np.asarray(values, dtype=float)
     judged = ~np.isnan(values)
     if np.ndim(limit):  # a reference quantity, draw by draw
         limit = np.broadcast_to(np.asarray(limit, dtype=float), values.shape)
         judged &= ~np.isnan(limit)
-        limit = limit[judged]
-    hits = int(np.count_nonzero(COMPARE[op](values[judged], limit)))
-    return hits, int(np.count_nonzero(judged))
+    with np.errstate(invalid="ignore"):
+        hits = COMPARE[op](values, limit) & judged
+    return hits, judged

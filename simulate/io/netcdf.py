@@ -263,6 +263,31 @@ class DrawWriter:
                     )
                 variable.attrs.update(attrs)
 
+    def add_draw_variable(self, label: str, name: str, attrs: dict[str, Any]) -> None:
+        """A variable of one value per draw in group ``label`` (made if new), to be filled
+        chunk by chunk with :meth:`write_to`."""
+        with interrupts.held():
+            group = self._file.groups.get(label) or self._file.create_group(label)
+            group.attrs.update(self.attrs)
+            chunk = (1, max(1, min(self.draws, 4 * BLOCK_SIZE)))
+            variable = group.create_variable(name, ("chain", "draw"), np.float64, chunks=chunk)
+            variable.attrs.update(attrs)
+
+    def write_to(self, label: str, name: str, start: int, values: np.ndarray) -> None:
+        """Store draws ``start …`` of the variable ``label/name``."""
+        with interrupts.held():
+            self._file.groups[label].variables[name][0, start : start + len(values)] = values
+
+    def shift(self, label: str, name: str, by: float, attrs: dict[str, Any]) -> None:
+        """Add ``by`` to every value of ``label/name`` (a chunk at a time) and set ``attrs``."""
+        variable = self._file.groups[label].variables[name]
+        step = 16 * BLOCK_SIZE
+        for start in range(0, self.draws, step):
+            with interrupts.held():
+                variable[0, start : start + step] = variable[0, start : start + step] + by
+        with interrupts.held():
+            variable.attrs.update(attrs)
+
     def write(self, start: int, arrays: dict[str, np.ndarray]) -> None:
         """Store draws ``start …`` of every quantity in ``arrays``."""
         for name, values in arrays.items():

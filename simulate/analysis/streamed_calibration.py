@@ -1,0 +1,302 @@
+"""A posterior for runs too large to keep: the importance weights in two streamed passes.
+
+:mod:`simulate.analysis.calibration` weights kept draws. When the draws are streamed, the
+same Pareto-smoothed importance sampling is done in two passes over the same draws (the
+sampler regenerates any block from the seed):
+
+1. The prior is streamed as any run is (:func:`simulate.core.engine.stream`), and each chunk
+   also gives, per observation and for all of them together, its largest log-likelihoods
+   (with their draw numbers), the largest, the smallest and how many are finite. PSIS only
+   smooths the largest ``M = ⌈min(n/5, 3√n)⌉`` log weights (Vehtari et al. 2024), so these
+   (exact, whatever the chunking: ties go to the lower draw number) give k̂ and the smoothed
+   tail exactly as ``arviz.psislw`` over every draw would.
+2. Each block is regenerated and its draws weighted — ``exp(log-likelihood − max)``, the
+   smoothed value for a tail draw — into a :class:`~simulate.core.weighted_sketch.WeightedSketch`
+   per quantity, folded in block order; the sums of the weights and of their squares give
+   the effective sample size (1 / Σ w² of the normalised weights).
+
+The posterior's statistics are therefore those of the weighted prior draws (not of a
+resample) within the histogram's 0.049 % bound, and its k̂ and ESS are the kept path's.
+A streamed posterior costs a second pass over the draws.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulate.analysis.calibration import Calibration, Fit, check_observed, no_joint_draw
+from simulate.analysis.results import (
+    DEFAULT_PERCENTILES,
+    HISTOGRAM,
+    summarize_stream,
+    weighted_summary,
+)
+from simulate.analysis.summary import DrawSummary, QuantitySummary, Summary
+from simulate.core import engine, execution
+from simulate.core.engine import BLOCK_SIZE, Streamed
+from simulate.core.scenario import Scenario
+from simulate.core.thresholds import Threshold, threshold_factor, weigh_hits
+from simulate.core.weighted_sketch import WeightedSketch
+
+_LOG_TINY = float(np.log(np.finfo(float).tiny))  # arviz's floor for the tail's cutoff
+
+
+def tail_size(draws: int) -> int:
+    """How many of the largest log weights PSIS smooths (arviz's ``cutoff_ind``, less one)."""
+    return math.ceil(min(draws / 5.0, 3 * (draws / 1.0) ** 0.5))  # as arviz computes it
+
+
+def log_likelihoods(scenario: Scenario, quantities: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """Each observation's log-likelihood over a chunk's draws, then their sum (the joint),
+    added in the order :func:`~simulate.analysis.calibration.calibrate` adds them."""
+    tracks = [obs.log_likelihood(quantities[obs.name]) for obs in scenario.observations]
+    total = np.zeros(len(tracks[0]))
+    for values in tracks:
+        total = total + values
+    return [*tracks, total]
+
+
+@dataclass
+class Largest:
+    """The ``size`` largest finite values seen (ties: the lower draw first), their draw
+    numbers, and the finite values' count, maximum and minimum."""
+
+    size: int
+    values: np.ndarray
+    draws: np.ndarray
+    finite: int = 0
+    maximum: float = -math.inf
+    minimum: float = math.inf
+
+    @classmethod
+    def of(cls, size: int, values: np.ndarray, first_draw: int) -> Largest:
+        finite = np.flatnonzero(np.isfinite(values))
+        kept = values[finite]
+        found = cls(size, np.empty(0), np.empty(0, dtype=np.int64), len(finite))
+        if len(finite):
+            found.maximum, found.minimum = float(kept.max()), float(kept.min())
+            found._keep(kept, finite + first_draw)
+        return found
+
+    def _keep(self, values: np.ndarray, draws: np.ndarray) -> None:
+        order = np.lexsort((draws, -values))[: self.size]
+        self.values, self.draws = values[order], draws[order]
+
+    def merge(self, other: Largest) -> None:
+        self.finite += other.finite
+        self.maximum = max(self.maximum, other.maximum)
+        self.minimum = min(self.minimum, other.minimum)
+        self._keep(
+            np.concatenate((self.values, other.values)), np.concatenate((self.draws, other.draws))
+        )
+
+
+@dataclass(frozen=True)
+class Tail:
+    """How one track's draws are weighted: ``exp(log-likelihood − maximum)``, except the
+    smoothed tail draws (``draws`` ascending, ``log_weights`` relative to the maximum)."""
+
+    maximum: float
+    draws: np.ndarray
+    log_weights: np.ndarray
+    pareto_k: float
+
+    def log_weights_of(self, log_likelihood: np.ndarray, first_draw: int) -> np.ndarray:
+        """The log weights (relative to the largest) of draws ``first_draw …``."""
+        log_weights = log_likelihood - self.maximum  # -inf stays -inf: weight 0
+        lo, hi = np.searchsorted(self.draws, [first_draw, first_draw + len(log_weights)])
+        log_weights[self.draws[lo:hi] - first_draw] = self.log_weights[lo:hi]
+        return log_weights
+
+
+def smooth(largest: Largest, draws: int) -> Tail:
+    """PSIS's tail for one track, from its largest log weights: arviz's ``_psislw`` step by
+    step (the same cutoff, generalized Pareto fit, smoothed order statistics and truncation)."""
+    from arviz.stats.stats import _gpdfit, _gpinv  # arviz's own fit, as psislw uses it
+
+    size = tail_size(draws) + 1
+    x = largest.values - largest.maximum
+    if len(x) >= size:
+        cutoff = float(x[size - 1])
+    else:  # draws that cannot have produced the measurement sit far below every other one
+        cutoff = largest.minimum - 1000.0 - largest.maximum
+    cutoff = max(cutoff, _LOG_TINY)
+    tail = int(np.count_nonzero(x > cutoff))
+    ascending = np.lexsort((-largest.draws[:tail], x[:tail]))
+    smoothed, k_hat = x[:tail].copy(), math.inf
+    if tail > 4:
+        with np.errstate(all="ignore"):  # arviz's own exp() overflows harmlessly
+            k_hat, sigma = _gpdfit(np.exp(x[:tail][ascending]) - math.exp(cutoff))
+        if np.isfinite(k_hat):
+            shares = np.arange(0.5, tail) / tail
+            smoothed[ascending] = np.minimum(
+                np.log(_gpinv(shares, k_hat, sigma) + math.exp(cutoff)), 0.0
+            )
+    by_draw = np.argsort(largest.draws[:tail])
+    k_hat = float(k_hat) if np.isfinite(k_hat) else math.nan  # no tail to fit (ties, few draws)
+    return Tail(largest.maximum, largest.draws[:tail][by_draw], smoothed[by_draw], k_hat)
+
+
+def _largest_task(
+    scenario: Scenario, size: int, blocks: range, quantities: dict[str, np.ndarray]
+) -> tuple[list[Largest], list[tuple[float, float]]]:
+    first = blocks[0] * BLOCK_SIZE
+    found = [Largest.of(size, values, first) for values in log_likelihoods(scenario, quantities)]
+    spans = []
+    for obs in scenario.observations:
+        values = np.asarray(quantities[obs.name], dtype=float)
+        values = values[np.isfinite(values)]
+        spans.append(
+            (float(values.min()), float(values.max())) if len(values) else (math.inf, -math.inf)
+        )
+    return found, spans
+
+
+def _weigh_task(
+    scenario: Scenario,
+    sampler: engine.Sampler,
+    blocks: range,
+    tails: tuple[Tail, ...],
+    names: tuple[str, ...],
+    thresholds: tuple[tuple[Threshold, float], ...],
+    keep: bool,
+) -> tuple[list[tuple[list[tuple[float, float]], dict[str, WeightedSketch]]], np.ndarray | None]:
+    """Per block: each track's (Σ w, Σ w²) and each quantity's weighted sketch; and, when
+    ``keep``, the chunk's joint log weights (relative to the largest)."""
+    sampled, outputs = engine.evaluate_chunk(scenario, sampler, blocks)
+    quantities = engine.chunk_quantities(scenario, sampler, blocks, sampled, outputs)
+    first = blocks[0] * BLOCK_SIZE
+    log_weights = [
+        tail.log_weights_of(values, first)
+        for tail, values in zip(tails, log_likelihoods(scenario, quantities), strict=True)
+    ]
+    with np.errstate(under="ignore"):
+        weights = [np.exp(values) for values in log_weights]
+    joint = weights[-1]
+    limits = {
+        t: quantities[t.value] * factor if isinstance(t.value, str) else t.value
+        for t, factor in thresholds
+    }
+    per_block = []
+    for i in range(len(blocks)):
+        part = slice(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)
+        sums = [(float(np.sum(w[part])), float(np.sum(np.square(w[part])))) for w in weights]
+        sketches = {}
+        for name in names:
+            values, mine = quantities[name][part], joint[part]
+            hits = [
+                weigh_hits(t.op, values, limit if np.ndim(limit) == 0 else limit[part], mine)
+                for t, limit in limits.items()
+                if t.name == name
+            ]
+            sketches[name] = WeightedSketch.of_block(
+                values, mine, [h for h, _ in hits], [s for _, s in hits]
+            )
+        per_block.append((sums, sketches))
+    return per_block, log_weights[-1] if keep else None
+
+
+@dataclass(frozen=True)
+class StreamedPosterior:
+    """A streamed run with observations: the prior as streamed, the observations' weights
+    (their k̂ and ESS; no per-draw weights are kept) and the posterior's summary."""
+
+    prior: Streamed
+    calibration: Calibration
+    posterior: Summary
+    log_total: float  # log Σ of the joint weights relative to the largest (normalises them)
+
+
+def stream(
+    scenario: Scenario,
+    draws: int,
+    seed: int,
+    method: str = "mc",
+    chunk_size: int = engine.DEFAULT_CHUNK_SIZE,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
+    thresholds: Sequence[Threshold] = (),
+    sink: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+    percentiles: Sequence[float] = DEFAULT_PERCENTILES,
+    weights_sink: Callable[[int, np.ndarray], None] | None = None,
+) -> StreamedPosterior:
+    """Stream ``draws`` prior draws and their posterior under ``scenario.observations``
+    (two passes; ``progress`` counts both). Same seed, same numbers, whatever ``chunk_size``,
+    ``workers`` or ``scheduler``. ``sink`` receives the prior draws chunk by chunk (as for
+    :func:`simulate.core.engine.stream`), ``weights_sink(start, log_weights)`` their joint
+    smoothed log weights, relative to the largest: subtract ``log_total`` to normalise them."""
+    size = tail_size(draws) + 1
+    found: list[Largest] = []
+    spans: list[tuple[float, float]] = []
+
+    def collect(blocks: range, chunk: tuple[list[Largest], list[tuple[float, float]]]) -> None:
+        largest, chunk_spans = chunk
+        if not found:
+            found.extend(largest)
+            spans.extend(chunk_spans)
+            return
+        for total, part in zip(found, largest, strict=True):
+            total.merge(part)
+        spans[:] = [
+            (min(a[0], b[0]), max(a[1], b[1])) for a, b in zip(spans, chunk_spans, strict=True)
+        ]
+
+    prior = engine.stream(
+        scenario, draws, seed, method, chunk_size, workers, progress, scheduler, thresholds,
+        sink, also=functools.partial(_largest_task, scenario, size), collect=collect,
+    )  # fmt: skip
+    for obs, largest, (lo, hi) in zip(scenario.observations, found, spans, strict=False):
+        check_observed(obs, lo, hi, largest.finite)
+    if not found[-1].finite:
+        raise no_joint_draw(scenario)
+    tails = tuple(smooth(largest, draws) for largest in found)
+    fixed = engine.fixed_values(scenario)
+    names = [*scenario.outputs, *scenario.assumptions]
+    referenced = {t.name for t in thresholds if isinstance(t.value, str)}
+    weighed = tuple(n for n in names if n not in fixed or n in referenced)
+    factors = tuple(
+        (t, threshold_factor(t, scenario.unit)) for t in thresholds if t.name in weighed
+    )
+    sums = [(0.0, 0.0) for _ in tails]
+    sketches: dict[str, WeightedSketch] = {name: WeightedSketch() for name in weighed}
+    sampler = engine.make_sampler(scenario, draws, seed, method)
+    for blocks, weighed_chunk in execution.map_in_order(
+        _weigh_task, scenario, sampler, engine._chunks(draws, chunk_size), workers, scheduler,
+        extra=(tails, weighed, factors, weights_sink is not None),
+    ):  # fmt: skip
+        per_block, log_weights = weighed_chunk
+        if weights_sink is not None:
+            weights_sink(blocks[0] * BLOCK_SIZE, log_weights)
+        for block_sums, block_sketches in per_block:
+            sums = [(a + c, b + d) for (a, b), (c, d) in zip(sums, block_sums, strict=True)]
+            for name, sketch in block_sketches.items():
+                sketches[name].merge(sketch)
+        if progress:
+            progress(min((blocks[-1] + 1) * BLOCK_SIZE, draws) - blocks[0] * BLOCK_SIZE)
+    ess = [total * total / square if square > 0 else 0.0 for total, square in sums]
+    fits = tuple(
+        Fit(obs, tail.pareto_k, e, largest.finite)
+        for obs, tail, e, largest in zip(scenario.observations, tails, ess, found, strict=False)
+    )
+    calibration = Calibration(fits, None, tails[-1].pareto_k, ess[-1], draws)
+    prior_entries = summarize_stream(scenario, prior, percentiles)
+    sections: dict[str, dict[str, QuantitySummary]] = {"outputs": {}, "inputs": {}}
+    for name in names:
+        section = "inputs" if name in scenario.assumptions else "outputs"
+        if name in sketches:
+            mine = [t for t in thresholds if t.name == name]
+            sections[section][name] = weighted_summary(
+                name, scenario.unit(name), sketches[name], percentiles, mine, ess[-1], draws
+            )
+        else:
+            sections[section][name] = getattr(prior_entries, section)[name]
+    posterior = DrawSummary(
+        scenario.name, sections["outputs"], sections["inputs"], draws, seed, method, HISTOGRAM
+    )
+    return StreamedPosterior(prior, calibration, posterior, math.log(sums[-1][0]))
