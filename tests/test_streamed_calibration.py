@@ -229,3 +229,22 @@ def test_the_python_api_streams_a_posterior_as_the_command_line_does(invoke):
     )
     with pytest.raises(simulate.RunRefused, match="draws"):
         simulate.stream_posterior(api, draws=10**11, seed=1, chunk_size=10**11)
+
+
+def test_sensitivity_gives_the_rank_correlations_of_the_posterior_too(invoke):
+    """Reported GPU-hours pin the MFU (6·N·D / hours / peak): after them the cost's spread
+    is the hourly price's alone, where before the MFU drove it as much."""
+    common = ("sensitivity", "priors/llama2-70b-reported-hours.toml", "--output")
+    args = (*common, "training_cost_usd", "--method", "spearman", "--draws", "100000")
+    shown = json.loads(invoke(*args, "--format", "json").stdout)
+    assert (
+        shown["spearman"]["training_mfu"] < -0.6 and shown["spearman"]["accelerator_hour_usd"] > 0.5
+    )
+    assert shown["posterior_spearman"]["accelerator_hour_usd"] > 0.98
+    assert abs(shown["posterior_spearman"]["training_mfu"]) < 0.2
+    assert shown["posterior_reliable"] is True and shown["posterior_ess"] > 5_000
+    table = invoke(*args)
+    assert "prior rho" in table.stdout and "posterior rho" in table.stdout
+    assert "spearman" in table.stderr  # the note says which method uses the observations
+    rows = invoke(*args, "--format", "csv").stdout.splitlines()
+    assert any(r.startswith("training_cost_usd,posterior spearman,training_mfu,rho,") for r in rows)

@@ -5,7 +5,9 @@ Plain functions over a validated scenario, each evaluating the same vectorized k
 - :func:`tornado` — one assumption at a time to its 10th / 90th percentile from the base case
   (every assumption at its point); deterministic.
 - :func:`spearman` — Spearman's ρ between each sampled assumption and the output, from one
-  Monte Carlo run.
+  Monte Carlo run; with observations, :func:`posterior_spearman` gives it over the posterior
+  too (tornado and Sobol indices assume independent assumptions, which a posterior's are
+  not, so they describe the prior).
 - :func:`sobol` — first-order and total Sobol indices with bootstrap confidence intervals,
   from a Saltelli design (SALib samples and estimates; the design's uniforms go through each
   assumption's inverse CDF).
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from simulate.analysis.calibration import Calibration
 from simulate.analysis.summary import (
     QuantityError,
     Sensitivity,
@@ -26,7 +29,14 @@ from simulate.analysis.summary import (
     UnknownQuantity,
 )
 from simulate.core.dependence import UNIFORM_EDGE
-from simulate.core.engine import base_case, default_workers, evaluate, point_values, run
+from simulate.core.engine import (
+    Draws,
+    base_case,
+    default_workers,
+    evaluate,
+    point_values,
+    run,
+)
 from simulate.core.errors import PriorsError
 from simulate.core.scenario import Scenario
 
@@ -101,9 +111,34 @@ def spearman(
     scenario: Scenario, outputs: Sequence[str], draws: int, seed: int
 ) -> dict[str, dict[str, float | None]]:
     """Spearman's ρ between each sampled assumption and each output (one Monte Carlo run)."""
+    return rank_correlations(scenario, run(scenario, draws, seed), outputs)
+
+
+def posterior_spearman(
+    scenario: Scenario, outputs: Sequence[str], draws: int, seed: int
+) -> tuple[dict[str, dict[str, float | None]], dict[str, dict[str, float | None]], Calibration]:
+    """Spearman's ρ over the prior draws and over the posterior (the same draws resampled by
+    the observations' weights, :mod:`simulate.analysis.calibration`): which assumptions still
+    move each output once the observations are taken into account. Also the weights' fit."""
+    from simulate.analysis import calibration
+
+    prior = run(scenario, draws, seed)
+    fit = calibration.calibrate(scenario, prior)
+    posterior = calibration.resample(prior, fit)
+    return (
+        rank_correlations(scenario, prior, outputs),
+        rank_correlations(scenario, posterior, outputs),
+        fit,
+    )
+
+
+def rank_correlations(
+    scenario: Scenario, result: Draws, outputs: Sequence[str]
+) -> dict[str, dict[str, float | None]]:
+    """Spearman's ρ between each sampled assumption and each output over ``result``'s draws
+    (ties, as in a resample, take average ranks)."""
     from scipy import stats
 
-    result = run(scenario, draws, seed)
     correlations = {}
     for output in outputs:
         values = result.outputs[output]
@@ -264,7 +299,16 @@ def analyze(
         stage("tornado")
         found["tornado"] = tuple(tornado(scenario, [output], swing)[output])
         found["swing_percentiles"] = tuple(swing)
-    if "spearman" in methods:
+    if "spearman" in methods and scenario.observations:
+        stage("spearman")
+        prior, posterior, fit = posterior_spearman(scenario, [output], draws, seed)
+        found.update(
+            spearman=prior[output],
+            posterior_spearman=posterior[output],
+            posterior_ess=fit.ess,
+            posterior_reliable=fit.reliable,
+        )
+    elif "spearman" in methods:
         stage("spearman")
         found["spearman"] = spearman(scenario, [output], draws, seed)[output]
     if "sobol" in methods:

@@ -269,6 +269,10 @@ class Sensitivity:
     sobol_base_samples: int | None = None
     sobol_warning: str | None = None
     dependence: str | None = None
+    # with observations: ρ over the posterior draws, what they are worth, and whether to trust it
+    posterior_spearman: Mapping[str, float | None] | None = None
+    posterior_ess: float | None = None
+    posterior_reliable: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {"output": self.output, "unit": self.unit, "base": self.base}
@@ -277,6 +281,10 @@ class Sensitivity:
             result["swing_percentiles"] = list(self.swing_percentiles or ())
         if self.spearman is not None:
             result["spearman"] = dict(self.spearman)
+        if self.posterior_spearman is not None:
+            result["posterior_spearman"] = dict(self.posterior_spearman)
+            result["posterior_ess"] = self.posterior_ess
+            result["posterior_reliable"] = self.posterior_reliable
         if self.sobol is not None:
             result["sobol"] = self.sobol.to_dict()
             result["sobol_base_samples"] = self.sobol_base_samples

@@ -39,7 +39,8 @@ def prior_only(scenario: Any, command: str) -> None:
     if scenario.observations:
         click.echo(
             f"note: {scenario.name}: {command} describes the prior; its observations are used "
-            "by run and report",
+            "by run and report"
+            + (" (and by sensitivity's spearman)" if command == "sensitivity" else ""),
             err=True,
         )
 
@@ -187,7 +188,8 @@ def sensitivity(
     \b
     tornado   from the base case (every assumption at its point), move one assumption
               at a time to its 10th and 90th percentile; rank by the swing. Deterministic.
-    spearman  rank correlation of each sampled assumption with the output (Monte Carlo).
+    spearman  rank correlation of each sampled assumption with the output (Monte Carlo);
+              with observations, over the posterior too.
     sobol     first-order (S1) and total (ST) variance shares with 95 % bootstrap
               intervals, from a Saltelli design (SALib).
 
@@ -216,8 +218,8 @@ def sensitivity(
     scenario = scenario_from(file, sets, quiet)
     if not quiet:
         prior_only(scenario, "sensitivity")
-    if "spearman" in chosen:
-        check_memory([scenario], draws)
+    if "spearman" in chosen:  # with observations, the posterior is a second copy of the draws
+        check_memory([scenario], draws * (2 if scenario.observations else 1))
     if "sobol" in chosen:
         factors = len(scenario.dependence.factors(scenario.sampled))
         check_memory([scenario], 1, rows=draws * (factors + 2))

@@ -485,7 +485,19 @@ def sensitivity_table(result: Sensitivity) -> str:
             f"tornado (one assumption at its P{lo:g} / P{hi:g}, the rest at point):\n"
             + text_table(("input", f"at P{lo:g}", f"at P{hi:g}", "swing"), rows)
         )
-    if result.spearman is not None:
+    if result.spearman is not None and result.posterior_spearman is not None:
+        after = result.posterior_spearman
+        ranked = sorted(result.spearman, key=lambda k: -abs(after.get(k) or 0.0))
+        trust = "" if result.posterior_reliable else " — UNRELIABLE (see simulate run)"
+        parts.append(
+            "Spearman rank correlation, prior and posterior (the draws weighted by the "
+            f"observations: an effective sample of {result.posterior_ess or 0:,.0f}{trust}):\n"
+            + text_table(
+                ("input", "prior rho", "posterior rho"),
+                [(k, number(result.spearman[k]), number(after.get(k))) for k in ranked],
+            )
+        )
+    elif result.spearman is not None:
         ranked = sorted(result.spearman.items(), key=lambda kv: -abs(kv[1] or 0.0))
         parts.append(
             "Spearman rank correlation:\n"
@@ -529,6 +541,8 @@ def sensitivity_csv(result: Sensitivity) -> str:
             )
     for input_name, rho in (result.spearman or {}).items():
         writer.writerow((name, "spearman", input_name, "rho", _csv_number(rho)))
+    for input_name, rho in (result.posterior_spearman or {}).items():
+        writer.writerow((name, "posterior spearman", input_name, "rho", _csv_number(rho)))
     for measure, values in (result.sobol.to_dict() if result.sobol else {}).items():
         for input_name, value in values.items():
             writer.writerow((name, "sobol", input_name, measure, _csv_number(value)))
