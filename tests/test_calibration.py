@@ -515,3 +515,16 @@ def test_the_python_api_of_readme_gives_what_the_command_line_gives(invoke):
     data = json.loads(result.stdout)
     assert summary.to_dict()["inputs"] == data["posterior"]["inputs"]
     assert isinstance(fit, simulate.Calibration) and fit.ess == data["calibration"]["ess"]
+
+
+def test_the_pareto_k_limit_is_lower_for_few_draws():
+    """Vehtari et al. 2024: min(1 − 1/log10(S), 0.7) — 0.667 at 1,000 draws, 0.7 from 2,154."""
+    assert calibration.k_hat_limit(1_000) == pytest.approx(1 - 1 / 3)
+    assert calibration.k_hat_limit(2_154) < 0.7 <= calibration.k_hat_limit(2_155)
+    assert calibration.k_hat_limit(10**6) == 0.7
+    # a k̂ of 0.68 over 1,000 draws is too surprising; over 100,000 it is not
+    observation = calibration.Fit(None, 0.68, 5_000.0, 1_000, calibration.k_hat_limit(1_000))
+    assert observation.surprising
+    few = calibration.Calibration((observation,), None, 0.68, 5_000.0, 1_000)
+    many = calibration.Calibration((observation,), None, 0.68, 5_000.0, 100_000)
+    assert not few.reliable and many.reliable

@@ -29,6 +29,15 @@ from simulate.core.observations import Observation
 from simulate.core.scenario import Scenario
 
 K_HAT_LIMIT = 0.7  # Vehtari et al.: above it the importance-sampling estimate is unreliable
+
+
+def k_hat_limit(draws: int) -> float:
+    """The largest trustworthy Pareto k̂ for ``draws`` draws: min(1 − 1/log10(draws), 0.7)
+    (Vehtari et al. 2024, §3.2.4; arviz's ``loo`` uses the same): with fewer than about 2,200
+    draws even a lighter tail leaves the estimate noisy."""
+    return min(1.0 - 1.0 / math.log10(draws), K_HAT_LIMIT) if draws > 10 else 0.0
+
+
 MIN_ESS = 1000  # as few effective draws as a run is warned below (present.notices.FEW_DRAWS)
 RESAMPLING_STREAM = 0x0B5E  # the posterior's own random stream, beside the run's seed
 
@@ -41,10 +50,11 @@ class Fit:
     pareto_k: float
     ess: float
     compatible: int  # draws whose value could have produced the measurement
+    limit: float = K_HAT_LIMIT  # k̂ above it is too surprising (:func:`k_hat_limit`)
 
     @property
     def surprising(self) -> bool:
-        return self.pareto_k > K_HAT_LIMIT  # NaN (no tail to fit) is not
+        return self.pareto_k > self.limit  # NaN (no tail to fit) is not
 
 
 @dataclass(frozen=True)
@@ -60,15 +70,21 @@ class Calibration:
 
     @property
     def reliable(self) -> bool:
-        """k̂ at most 0.7 (or not estimable: weights of few distinct values have no tail to
-        fit, and the ESS alone says how much they support) and an ESS of at least 1,000."""
-        return not self.pareto_k > K_HAT_LIMIT and self.ess >= MIN_ESS
+        """k̂ at most :func:`k_hat_limit` (0.7 from 2,154 draws; or not estimable: weights of
+        few distinct values have no tail to fit, and the ESS alone says how much they
+        support) and an ESS of at least 1,000."""
+        return not self.pareto_k > self.k_limit and self.ess >= MIN_ESS
+
+    @property
+    def k_limit(self) -> float:
+        return k_hat_limit(self.draws)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "draws": self.draws,
             "ess": self.ess,
             "pareto_k": self.pareto_k,
+            "pareto_k_limit": self.k_limit,
             "reliable": self.reliable,
             "observations": [
                 {
@@ -120,7 +136,7 @@ def calibrate(scenario: Scenario, draws: Draws) -> Calibration:
         span = (finite.min(), finite.max()) if finite.size else (math.inf, -math.inf)
         check_observed(observation, *span, compatible)
         _, k_hat, ess = _smoothed(log_likelihood)
-        fits.append(Fit(observation, k_hat, ess, compatible))
+        fits.append(Fit(observation, k_hat, ess, compatible, k_hat_limit(draws.draws)))
         total = total + log_likelihood
     if not np.isfinite(total).any():
         raise no_joint_draw(scenario)

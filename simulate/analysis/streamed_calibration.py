@@ -29,7 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulate.analysis.calibration import Calibration, Fit, check_observed, no_joint_draw
+from simulate.analysis.calibration import (
+    Calibration,
+    Fit,
+    check_observed,
+    k_hat_limit,
+    no_joint_draw,
+)
 from simulate.analysis.results import (
     DEFAULT_PERCENTILES,
     HISTOGRAM,
@@ -281,7 +287,7 @@ def stream(
             progress(min((blocks[-1] + 1) * BLOCK_SIZE, draws) - blocks[0] * BLOCK_SIZE)
     ess = [total * total / square if square > 0 else 0.0 for total, square in sums]
     fits = tuple(
-        Fit(obs, tail.pareto_k, e, largest.finite)
+        Fit(obs, tail.pareto_k, e, largest.finite, k_hat_limit(draws))
         for obs, tail, e, largest in zip(scenario.observations, tails, ess, found, strict=False)
     )
     calibration = Calibration(fits, None, tails[-1].pareto_k, ess[-1], draws)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from simulate.analysis.calibration import K_HAT_LIMIT, MIN_ESS, Calibration
+from simulate.analysis.calibration import MIN_ESS, Calibration
 from simulate.analysis.summary import DrawSummary
 from simulate.present import formatting
 from simulate.present.humanize import cell, unit_label
@@ -136,16 +136,16 @@ def warnings(calibration: Calibration) -> list[str]:
             obs = fit.observation
             lines.append(
                 f"warning: the observation {obs.name} {obs.declaration} is too surprising under "
-                f"these priors (Pareto k̂ {fit.pareto_k:.2f} > {K_HAT_LIMIT}; alone it leaves an "
+                f"these priors (Pareto k̂ {fit.pareto_k:.2f} > {fit.limit:.2f}; alone it leaves an "
                 f"effective sample of {fit.ess:,.0f} of {calibration.draws:,} draws): the "
                 "posterior is unreliable — widen the priors of what it depends on, or use more "
                 "--draws"
             )
-    if calibration.pareto_k > K_HAT_LIMIT and not lines:
+    if calibration.pareto_k > calibration.k_limit and not lines:
         lines.append(
-            f"warning: the observations together are too surprising under these priors (Pareto "
-            f"k̂ {calibration.pareto_k:.2f} > {K_HAT_LIMIT}): the posterior is unreliable — "
-            "widen the priors, or use more --draws"
+            "warning: the observations together are too surprising under these priors (Pareto "
+            f"k̂ {calibration.pareto_k:.2f} > {calibration.k_limit:.2f}): the posterior is "
+            "unreliable — widen the priors, or use more --draws"
         )
     if calibration.ess < MIN_ESS:
         lines.append(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulate.analysis.calibration import K_HAT_LIMIT, MIN_ESS
+from simulate.analysis.calibration import MIN_ESS
 from simulate.analysis.findings import Findings
 from simulate.present import figures
 from simulate.present.calibration import moved_rows
@@ -33,7 +33,7 @@ def section(
     if not fit.reliable:
         lines += [
             f"**The observations are too surprising under these priors** (Pareto k̂ "
-            f"{fit.pareto_k:.2f}, limit {K_HAT_LIMIT}; effective sample {fit.ess:,.0f} draws, "
+            f"{fit.pareto_k:.2f}, limit {fit.k_limit:.2f}; effective sample {fit.ess:,.0f} draws, "
             f"at least {MIN_ESS:,} needed): the posterior below is not reliable. Widen the "
             "priors of what the observations depend on, or run more draws.",
             "",
@@ -50,7 +50,7 @@ def section(
         "",
         f"Weighting the {found.draws:,} drawn scenarios by how likely each makes what was "
         "observed (Pareto-smoothed importance sampling) leaves an effective sample of "
-        f"{fit.ess:,.0f} scenarios (Pareto k̂ {fit.pareto_k:.2f}; below {K_HAT_LIMIT} the "
+        f"{fit.ess:,.0f} scenarios (Pareto k̂ {fit.pareto_k:.2f}; below {fit.k_limit:.2f} the "
         "weights are stable). The posterior below resamples the scenarios by those weights; "
         "the sections above describe the prior.",
         "",
