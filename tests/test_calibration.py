@@ -434,8 +434,14 @@ def test_the_log_likelihood_group_is_each_observations_at_the_posterior_draws():
     posterior, fit = _resampled(scenario, kept)
     groups = calibration.inference_groups(scenario, posterior, fit)
     x = posterior.inputs["x"]
-    expected = -0.5 * ((x - 12.0) / 1.0) ** 2 - 0.5 * ((x - 13.0) / 2.0) ** 2
+    from scipy import stats
+
+    expected = np.stack([stats.norm.logpdf(12.0, x, 1.0), stats.norm.logpdf(13.0, x, 2.0)], 1)
     np.testing.assert_allclose(groups["log_likelihood"]["x"][0], expected)
+    lognormal = calibration.Observation("x", "lognormal", 2.0, 0.3, "")
+    np.testing.assert_allclose(
+        lognormal.log_density(x), stats.lognorm.logpdf(2.0, 0.3, scale=x), rtol=1e-12
+    )
     np.testing.assert_array_equal(groups["observed_data"]["x"][0], [12.0, 13.0])
     np.testing.assert_array_equal(groups["sample_stats_prior"]["log_weight"][0], fit.log_weights)
 

@@ -180,9 +180,10 @@ def inference_groups(
     scenario: Scenario, posterior: Draws, calibration: Calibration
 ) -> dict[str, dict[str, tuple[np.ndarray, dict]]]:
     """arviz's groups for a run with observations (:func:`simulate.io.netcdf.write_draws`):
-    ``posterior`` (the resampled draws), ``log_likelihood`` (each observed quantity's, at the
-    posterior draws), ``observed_data`` (the measured values, with their errors) and
-    ``sample_stats_prior`` (the prior draws' smoothed log weights, with ESS and k̂)."""
+    ``posterior`` (the resampled draws), ``log_likelihood`` (each measurement's normalised
+    log density at the posterior draws, a column per measurement as in ``observed_data``),
+    ``observed_data`` (the measured values, with their errors) and ``sample_stats_prior``
+    (the prior draws' smoothed log weights, with ESS and k̂)."""
     from simulate.io.netcdf import variable_attrs
 
     varying = [*scenario.sampled, *scenario.outputs]
@@ -195,8 +196,9 @@ def inference_groups(
     }  # fmt: skip
     for name in groups["observed_data"]:
         mine = [f.observation for f in calibration.fits if f.observation.name == name]
-        at_posterior = sum(obs.log_likelihood(_values(posterior, name)) for obs in mine)
-        groups["log_likelihood"][name] = (np.asarray(at_posterior), {"unit": "1"})
+        # one column per measurement, as observed_data has one value per measurement
+        at_posterior = np.stack([obs.log_density(_values(posterior, name)) for obs in mine], 1)
+        groups["log_likelihood"][name] = (at_posterior, {"unit": "1"})
     groups["sample_stats_prior"] = {
         "log_weight": (calibration.log_weights, weight_attrs(calibration))
     }

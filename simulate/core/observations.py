@@ -49,6 +49,16 @@ class Observation:
         result = -0.5 * np.square(z)
         return np.where(np.isfinite(result), result, -np.inf)
 
+    def log_density(self, values: np.ndarray) -> np.ndarray:
+        """log p(measured | quantity = value) with its normalising constant: the pointwise
+        log-likelihood arviz's ``log_likelihood`` group holds (``loo``, ``waic``). The
+        density is of the measured value (for a lognormal error, of its logarithm's normal
+        density divided by the measured value)."""
+        constant = -math.log(self.spread * math.sqrt(2.0 * math.pi))
+        if self.kind == LOGNORMAL:
+            constant -= math.log(self.center)
+        return self.log_likelihood(values) + constant
+
     def interval(self) -> tuple[float, float]:
         """The measurement's 90 % interval, in the quantity's unit."""
         if self.kind == LOGNORMAL:

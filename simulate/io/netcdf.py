@@ -245,7 +245,8 @@ class DrawWriter:
 
     def add_group(self, label: str, variables: dict[str, tuple[np.ndarray, dict]]) -> None:
         """A group of its own: a variable of one value per draw is over ``(chain, draw)``,
-        any other is one-dimensional over ``<name>_dim_0`` (arviz's default names)."""
+        one of a row per draw over ``(chain, draw, <name>_dim_0)``, any other is
+        one-dimensional over ``<name>_dim_0`` (arviz's default names)."""
         with interrupts.held():
             group = self._file.create_group(label)
             group.attrs.update(self.attrs)
@@ -254,6 +255,13 @@ class DrawWriter:
                 if values.shape == (self.draws,):
                     variable = group.create_variable(
                         name, ("chain", "draw"), np.float64, data=values.reshape(1, -1)
+                    )
+                elif values.ndim == 2 and values.shape[0] == self.draws:
+                    dimension = f"{name}_dim_0"  # the observed_data's dimension
+                    if dimension not in group.dimensions:
+                        group.dimensions[dimension] = values.shape[1]
+                    variable = group.create_variable(
+                        name, ("chain", "draw", dimension), np.float64, data=values[None]
                     )
                 else:
                     dimension = f"{name}_dim_0"
