@@ -534,3 +534,12 @@ def test_the_pareto_k_limit_is_lower_for_few_draws():
     few = calibration.Calibration((observation,), None, 0.68, 5_000.0, 1_000)
     many = calibration.Calibration((observation,), None, 0.68, 5_000.0, 100_000)
     assert not few.reliable and many.reliable
+
+
+def test_a_quantity_observed_in_the_file_and_by_observe_is_said_to_count_twice(invoke):
+    path = "priors/llama2-70b-reported-hours.toml"
+    both = invoke("run", path, "--draws", "1e5", "--observe", "accelerator_hours=1.7e6±2%")
+    assert both.exit_code == 0
+    assert "accelerator_hours is observed in priors/llama2-70b-reported-hours.toml" in both.stderr
+    assert "--observe: they count as independent measurements" in both.stderr
+    assert "independent measurements" not in invoke("run", path, "--draws", "1e5").stderr

@@ -131,6 +131,14 @@ def warnings(calibration: Calibration) -> list[str]:
         for fit in calibration.fits
         if fit.compatible < calibration.draws
     ]
+    for name in dict.fromkeys(fit.observation.name for fit in calibration.fits):
+        origins = {f.observation.file for f in calibration.fits if f.observation.name == name}
+        if "--observe" in origins and len(origins) > 1:
+            lines.append(
+                f"note: {name} is observed in {', '.join(sorted(origins - {'--observe'}))} and "
+                "by --observe: they count as independent measurements (a measurement "
+                "repeated is counted twice: to replace the file's, edit the file)"
+            )
     for fit in calibration.fits:
         if fit.surprising:
             obs = fit.observation
