@@ -52,6 +52,10 @@ _API = {
     "resample": "simulate.analysis.calibration",
     "Calibration": "simulate.analysis.calibration",
     "stream_posterior": "simulate.analysis.runs",
+    "run_along": "simulate.analysis.runs",
+    "stream_along": "simulate.analysis.runs",
+    "summarize_along": "simulate.analysis.results",
+    "AlongSummary": "simulate.analysis.summary",
     "StreamedPosterior": "simulate.analysis.streamed_calibration",
 }
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from simulate.analysis.summary import (
     HISTOGRAM,
+    AlongSummary,
     DrawSummary,
     PointSummary,
     PointValue,
@@ -49,6 +50,8 @@ def keeps_every_draw(scenario: Scenario, draws: int, statistics: str = "auto") -
     if statistics != "auto":
         return statistics == "exact"
     kept = len(scenario.sampled) + len(scenario.outputs)
+    if scenario.axis is not None:  # what moves, and every output, at each coordinate
+        kept += (len(scenario.axis.values) - 1) * (len(scenario.outputs) + len(scenario.along))
     return draws <= EXACT_LIMIT_DRAWS and 8 * draws * kept <= EXACT_LIMIT_BYTES
 
 
@@ -142,6 +145,8 @@ def _threshold_result(
 ) -> ThresholdResult:
     """P(value op limit) over the draws where both sides are numbers: an infinite draw (a
     break-even never reached) counts, on its side of the limit; NaN draws do not."""
+    if isinstance(threshold.value, str) and values.size == 1:  # one value against every draw
+        values = np.broadcast_to(values.reshape(()), np.shape(reference))
     limit = np.broadcast_to(reference, values.shape) if isinstance(threshold.value, str) else None
     hits, seen = count_hits(threshold.op, values, threshold.value if limit is None else limit)
     probability = hits / seen if seen else None
@@ -302,3 +307,26 @@ def summarize_stream(
 def _json_float(value: Any) -> float | None:
     x = float(np.asarray(value).reshape(-1)[0])
     return x if math.isfinite(x) else None
+
+
+def summarize_along(
+    scenario: Scenario,
+    per: Sequence[Draws] | Sequence[Streamed],
+    percentiles: Sequence[float] = DEFAULT_PERCENTILES,
+    thresholds: Sequence[Threshold] = (),
+    workers: int | None = None,
+) -> AlongSummary:
+    """The summary at each coordinate of a run along the scenario's axis (kept draws, point
+    values or streamed sketches, one per coordinate)."""
+    axis = scenario.axis
+    assert axis is not None
+    summaries = tuple(
+        summarize_stream(scenario, item, percentiles)
+        if isinstance(item, Streamed)
+        else summarize(scenario, item, percentiles, thresholds, workers=workers)
+        for item in per
+    )
+    unit = scenario.unit(axis.dimension) if axis.swept else "year"
+    return AlongSummary(
+        scenario.name, axis.dimension, unit, axis.values, summaries, tuple(scenario.along)
+    )

@@ -209,6 +209,49 @@ Summary = PointSummary | DrawSummary
 
 
 @dataclass(frozen=True)
+class AlongSummary:
+    """A run along a second dimension (years, or a swept assumption): one summary per
+    coordinate, in order. ``moving`` names the assumptions that change along it."""
+
+    scenario: str
+    dimension: str
+    unit: str  # of the coordinates: "year", or the swept assumption's unit
+    coordinates: tuple[float, ...]
+    summaries: tuple[Summary, ...]
+    moving: tuple[str, ...] = ()
+
+    @property
+    def first(self) -> Summary:
+        return self.summaries[0]
+
+    def label(self, index: int) -> str:
+        value = self.coordinates[index]
+        return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+
+    def series(self, name: str) -> list[Any]:
+        """One quantity's entry at each coordinate."""
+        return [s.outputs.get(name) or s.inputs[name] for s in self.summaries]
+
+    def to_dict(self) -> dict[str, Any]:
+        head = self.first.to_dict()
+        del head["outputs"], head["inputs"]
+        head.update(dimension=self.dimension, unit=self.unit, moving=list(self.moving))
+        head[self.dimension] = [_plain_number(c) for c in self.coordinates]
+        head["along"] = []
+        for coordinate, summary in zip(self.coordinates, self.summaries, strict=True):
+            entry = summary.to_dict()
+            head["along"].append(
+                {self.dimension: _plain_number(coordinate), "outputs": entry["outputs"],
+                 "inputs": entry["inputs"]}
+            )  # fmt: skip
+        return head
+
+
+def _plain_number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+@dataclass(frozen=True)
 class TornadoRow:
     """The output with one assumption (or one joint set) at its low and high percentile."""
 

@@ -34,8 +34,29 @@ from simulate.core.thresholds import parse_threshold
 from simulate.present.progress import stages
 
 
+def one_coordinate(scenario: Any, command: str) -> None:
+    """Say that a command does not go along a scenario's years or sweep."""
+    axis = scenario.axis
+    if axis is None:
+        return
+    if axis.swept:
+        declared = scenario.assumptions[axis.dimension].distribution.summary
+        what = f"without its [sweep]: {axis.dimension} as declared ({declared})"
+    else:
+        bases = sorted({scenario.assumptions[n].trajectory.base_year for n in scenario.along})
+        what = (
+            "in the year of its distributions (" + ", ".join(map(str, bases)) + "), not each year"
+        )
+    click.echo(
+        f"note: {scenario.name}: {command} describes the scenario {what}; `simulate run` goes "
+        f"along {axis.dimension}",
+        err=True,
+    )
+
+
 def prior_only(scenario: Any, command: str) -> None:
     """Say that a command describes the prior when the file has observations."""
+    one_coordinate(scenario, command)
     if scenario.observations:
         click.echo(
             f"note: {scenario.name}: {command} describes the prior; its observations are used "
@@ -295,6 +316,8 @@ def report(
 
     from_options = [parse_threshold(t) for t in thresholds]
     scenario = scenario_from(file, sets, quiet)
+    if not quiet:
+        one_coordinate(scenario, "report")
     parsed = merged_thresholds(scenario, from_options)
     validate_names(scenario, parsed)
     checks.sobol_samples(sobol_samples)

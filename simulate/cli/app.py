@@ -203,6 +203,17 @@ def run(
     parsed_thresholds = merged_thresholds(scenario, from_options)
     validate_names(scenario, parsed_thresholds)
     keep = point or results.keeps_every_draw(scenario, draws, statistics)
+    if scenario.axis is not None:
+        from simulate.cli.along import run_along
+
+        run_along(
+            scenario, point=point, keep=keep, draws=draws, seed=seed, method=method,
+            percentiles=percentiles, thresholds=parsed_thresholds, output_format=output_format,
+            out=out, suffix=suffix, quiet=quiet,
+            show=not quiet and sys.stderr.isatty() and draws > chunk_size,
+            options=dict(chunk_size=chunk_size, workers=workers, scheduler=scheduler),
+        )  # fmt: skip
+        return
     if scenario.observations and point and not quiet:
         click.echo("note: --point is the base case; the observations do not apply to it", err=True)
     if not point:

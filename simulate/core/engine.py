@@ -222,16 +222,9 @@ def stream(
     quantities to something more, which ``collect(blocks, result)`` receives in chunk order.
     """
     sampler = make_sampler(scenario, draws, seed, method)
-    fixed = fixed_values(scenario)
     names = [*scenario.outputs, *scenario.assumptions]
     factors = {t: threshold_factor(t, scenario.unit) for t in thresholds}
-    sketches: dict[str, Sketch] = {}
-    for name in names:
-        mine = [t for t in thresholds if t.name == name]
-        if name in fixed and not any(isinstance(t.value, str) for t in mine):
-            value = float(fixed[name])
-            hits = [draws * count_hits(t.op, np.array([value]), t.value)[0] for t in mine]
-            sketches[name] = Sketch.constant(value, draws, hits)
+    sketches = constant_sketches(scenario, draws, thresholds)
     streamed = [n for n in names if n not in sketches]
     for blocks, reduced in execution.map_in_order(
         _reduce_task,
@@ -259,6 +252,26 @@ def stream(
     return Streamed(ordered, tuple(thresholds), draws, seed, method)
 
 
+def constant_sketches(
+    scenario: Scenario,
+    draws: int,
+    thresholds: Sequence[Threshold],
+    values: Mapping[str, float] | None = None,
+) -> dict[str, Sketch]:
+    """The sketches of the quantities that are one value in every draw — the fixed
+    assumptions, or ``values`` when given — and need no streaming: all but those compared
+    with another quantity draw by draw."""
+    if values is None:
+        values = {name: float(value) for name, value in fixed_values(scenario).items()}
+    sketches = {}
+    for name, value in values.items():
+        mine = [t for t in thresholds if t.name == name]
+        if not any(isinstance(t.value, str) for t in mine):
+            hits = [draws * count_hits(t.op, np.array([value]), t.value)[0] for t in mine]
+            sketches[name] = Sketch.constant(value, draws, hits)
+    return sketches
+
+
 def _reduce_task(
     scenario: Scenario,
     sampler: Sampler,
@@ -270,6 +283,19 @@ def _reduce_task(
 ) -> tuple[dict[str, Sketch], dict[str, np.ndarray] | None, Any]:
     sampled, outputs = evaluate_chunk(scenario, sampler, blocks)
     quantities = chunk_quantities(scenario, sampler, blocks, sampled, outputs)
+    sketches = sketch_chunk(quantities, blocks, names, factors)
+    arrays = {n: quantities[n] for n in [*sampled, *outputs]} if keep else None
+    return sketches, arrays, also(blocks, quantities) if also is not None else None
+
+
+def sketch_chunk(
+    quantities: dict[str, np.ndarray],
+    blocks: range,
+    names: Sequence[str],
+    factors: tuple[tuple[Threshold, float], ...],
+) -> dict[str, Sketch]:
+    """A sketch of each of ``names`` over a chunk's ``quantities``, block by block, with the
+    hits of its thresholds (``factors``: each threshold with its reference's unit factor)."""
     sketches = {}
     for name in names:
         values = quantities[name]
@@ -287,8 +313,7 @@ def _reduce_task(
                 seen.append(judged)
             sketch.add(index, part, hits, seen)
         sketches[name] = sketch
-    arrays = {n: quantities[n] for n in [*sampled, *outputs]} if keep else None
-    return sketches, arrays, also(blocks, quantities) if also is not None else None
+    return sketches
 
 
 def chunk_quantities(
@@ -352,17 +377,23 @@ def bytes_needed(
     """
     workers = workers or default_workers()
     keys = len(scenario.dependence.uniform_keys(scenario.sampled))
-    kept = len(scenario.sampled) + len(scenario.outputs)
+    # along years or a sweep, what moves and every output exist once per coordinate (a
+    # streamed chunk evaluates one coordinate at a time; only its sketches are per coordinate)
+    along = len(scenario.axis.values) if scenario.axis is not None else 1
+    at_once = 1 if streamed else along
+    moving = along * (len(scenario.outputs) + len(scenario.along)) - len(scenario.along)
+    kept = len(scenario.sampled) + moving
     chunk_draws = min(draws, max(1, -(-chunk_size // BLOCK_SIZE)) * BLOCK_SIZE)
     arrays = 8 * chunk_draws * kept
-    running = 8 * chunk_draws * (2 * len(scenario.sampled) + len(scenario.outputs))
-    running += 8 * chunk_draws * (len(scenario.steps) + KERNEL_TEMPORARIES)
+    evaluated = at_once * (len(scenario.outputs) + len(scenario.along) + len(scenario.steps))
+    running = 8 * chunk_draws * (2 * len(scenario.sampled) + evaluated)
+    running += 8 * chunk_draws * at_once * KERNEL_TEMPORARIES
     chunks = -(-block_count(draws) // max(1, -(-chunk_size // BLOCK_SIZE)))
     working = min(workers, chunks) * running
     design = 8 * rows * (keys + len(scenario.outputs) + 2)
     if streamed:
         waiting = min(execution.IN_FLIGHT_PER_WORKER * workers, chunks)
-        sketches = (waiting + 1) * sketch_bytes(scenario)
+        sketches = (waiting + 1) * sketch_bytes(scenario) * along
         return working + sketches + (waiting * arrays if sink else 0) + design
     return 8 * (kept + min(workers, kept)) * draws + working + design
 

@@ -46,6 +46,30 @@ class JointMember:
 
 
 @dataclass(frozen=True)
+class Trajectory:
+    """How an assumption moves with the years: in year y it is its drawn value (which
+    describes ``base_year``) × (1 + g)^(y − base_year), with g the assumption ``growth``, drawn
+    once per draw, so that a draw is one coherent future."""
+
+    base_year: int
+    growth: str
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The results' second dimension: the scenario's years, or one assumption swept over
+    values (``dimension`` is then its name; the values are in its unit)."""
+
+    dimension: str
+    values: tuple[float, ...]
+    swept: bool = False
+
+    def label(self, index: int) -> str:
+        value = self.values[index]
+        return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
 class Assumption:
     """A sampled input: its distribution (in ``unit``, as declared) and where the belief comes
     from."""
@@ -58,6 +82,8 @@ class Assumption:
     source: str
     description: str
     file: str
+    trajectory: Trajectory | None = None
+    growth: Any = None  # the growth_per_year entry as read, until the reader expands it
 
 
 @dataclass(frozen=True)
@@ -116,6 +142,18 @@ class Scenario:
     overrides: tuple[tuple[str, str], ...] = ()
     # what was measured ([observations], --observe): conditions the draws into a posterior
     observations: tuple[Observation, ...] = ()
+    # the second dimension ([scenario] years or [sweep]), if any
+    axis: Axis | None = None
+
+    @property
+    def along(self) -> list[str]:
+        """The assumptions whose values change along the axis: those with a trajectory over
+        the years, or the swept one."""
+        if self.axis is None:
+            return []
+        if self.axis.swept:
+            return [self.axis.dimension]
+        return [n for n, a in self.assumptions.items() if a.trajectory is not None]
 
     @property
     def outputs(self) -> list[str]:

@@ -106,6 +106,38 @@ def to_dataset(scenario: Scenario, draws: Any) -> Any:
     )
 
 
+def to_dataset_along(scenario: Scenario, per: Any) -> Any:
+    """A run along the scenario's axis as one Dataset: what moves along it (outputs, the
+    assumptions with a trajectory, the swept one) over ``(chain, draw, <dimension>)``, the
+    other assumptions over ``(chain, draw)``; the coordinate values label the dimension.
+    ``per`` holds one :class:`~simulate.core.engine.Draws` per coordinate."""
+    import xarray as xr
+
+    axis = scenario.axis
+    first = per[0]
+    dimension = axis.dimension
+    moving = set(scenario.along)
+    variables = {}
+    for name in [*first.inputs, *first.outputs]:
+        attrs = variable_attrs(scenario, name)
+        if name in moving or name in first.outputs:
+            stacked = np.stack(
+                [np.broadcast_to(np.asarray({**d.inputs, **d.outputs}[name], float), (d.draws,))
+                 for d in per], axis=-1,
+            )  # fmt: skip
+            if name == dimension:  # the swept assumption is its coordinate
+                continue
+            variables[name] = xr.Variable(("chain", "draw", dimension), stacked[np.newaxis], attrs)
+        else:
+            values = np.broadcast_to(np.asarray(first.inputs[name], dtype=float), (first.draws,))
+            variables[name] = xr.Variable(("chain", "draw"), values[np.newaxis, :], attrs)
+    coordinate_attrs = variable_attrs(scenario, dimension) if axis.swept else {"unit": "year"}
+    coords = {dimension: xr.Variable((dimension,), np.asarray(axis.values), coordinate_attrs)}
+    attrs = dataset_attrs(scenario, first.draws, first.seed, first.method)
+    attrs["dimension"] = dimension
+    return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
 def summary_attrs(entry: Any) -> dict[str, Any]:
     """A quantity's reported statistics as attributes of its variable: the percentiles the
     run printed, each with its Monte Carlo standard error (NaN where there is none), the 90 %

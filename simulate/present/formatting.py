@@ -117,6 +117,8 @@ def summary_table(summary: Summary) -> str:
     parts = [head]
     header = ("quantity", "unit", *labels, "90% HDI")
     for section, entries in sections:
+        if not entries:
+            continue
         rows = []
         for name, entry in entries.items():
             unit = entry.unit
@@ -281,7 +283,22 @@ def scenario_data(
         "joint": joint,
         "outputs": {name: scenario.unit(name) for name in scenario.outputs},
         "order": [f"{s.kind} {s.name}" for s in scenario.steps],
+        **_axis_data(scenario),
     }
+
+
+def _axis_data(scenario: Scenario) -> dict[str, Any]:
+    """The second dimension, if any: the years and what moves with them, or the sweep."""
+    axis = scenario.axis
+    if axis is None:
+        return {}
+    if axis.swept:
+        return {"sweep": {axis.dimension: list(axis.values)}}
+    moving = {}
+    for name in scenario.along:
+        trajectory = scenario.assumptions[name].trajectory
+        moving[name] = {"base_year": trajectory.base_year, "growth": trajectory.growth}
+    return {"years": [int(y) for y in axis.values], "trajectories": moving}
 
 
 def _origin(scenario: Scenario, file: str) -> str:
@@ -356,6 +373,19 @@ def scenario_table(
                     for label, j in data["joint"].items()
                 ],
             )
+        )
+    if "years" in data:
+        moves = "; ".join(
+            f"{name} from {t['base_year']} × (1 + {t['growth']})^(year − {t['base_year']})"
+            for name, t in data["trajectories"].items()
+        )
+        years = ", ".join(str(y) for y in data["years"])
+        parts.append(f"years: {years}" + (f"\nmoving with them: {moves}" if moves else ""))
+    for name, values in data.get("sweep", {}).items():
+        parts.append(
+            f"sweep: {name} at "
+            + ", ".join(f"{v:g}" for v in values)
+            + " (the other assumptions keep their draws)"
         )
     parts.append("evaluation order: " + (", ".join(data["order"]) or "(nothing to compute)"))
     parts.append("outputs: " + ", ".join(f"{n} [{u}]" for n, u in data["outputs"].items()))

@@ -28,10 +28,11 @@ from simulate.core.distributions import DistributionError
 from simulate.core.engine import base_case
 from simulate.core.errors import PriorsError
 from simulate.core.graph import GraphError, plan
-from simulate.core.scenario import Assumption, Derived, Scenario
+from simulate.core.scenario import Assumption, Derived, Scenario, Trajectory
 from simulate.core.thresholds import parse_threshold, threshold_factor
 from simulate.models import MODELS, Model, vocabulary
 from simulate.models.base import DOMAINS
+from simulate.spec import axis as spec_axis
 from simulate.spec import joint as spec_joint
 from simulate.spec import observations as spec_observations
 from simulate.spec import overrides as spec_overrides
@@ -67,6 +68,12 @@ def load(
     scenario = _load(path, overrides)
     if not observe:
         return scenario
+    if scenario.axis is not None:
+        raise PriorsError(
+            None, "--observe",
+            "observations with [scenario] years or a [sweep] are not supported: calibrate "
+            "one year or one value at a time",
+        )  # fmt: skip
     extra = spec_observations.from_command_line(observe, scenario)
     digest = hashlib.sha256(scenario.sha256.encode())
     for text in observe:
@@ -290,6 +297,7 @@ def _scenario(
         _check_name(key, file, "derived")
         derived[key] = _derived(key, entry, file, known_units.get(key))
     assumptions, derived = _with_included(own, derived, models, included, known_units)
+    assumptions = spec_axis.with_growth(assumptions, header, file, _assumption)
     sampled = {n for n, a in assumptions.items() if not a.distribution.is_fixed}
     correlated = spec_joint.correlations(
         document.get("correlations", {}), file, sampled, {m.name for m in members}
@@ -384,10 +392,20 @@ def _scenario(
     )
     for threshold in parsed:
         threshold_factor(threshold, scenario.unit, file, "scenario.thresholds")
+    axis = spec_axis.axis(header, document.get("sweep", {}), scenario, file)
+    if axis is not None:
+        scenario = dataclasses.replace(scenario, axis=axis)
     _check_domains(scenario)
+    spec_axis.check_domains_along(scenario, file, _check_domains)
     if "implied_mfu" in outputs:
         _check_implied_mfu(scenario)
     if "observations" in document:
+        if scenario.axis is not None:
+            raise PriorsError(
+                file, "observations",
+                "observations with [scenario] years or a [sweep] are not supported: "
+                "calibrate one year or one value at a time",
+            )  # fmt: skip
         observed = spec_observations.from_file(document["observations"], scenario, file)
         scenario = dataclasses.replace(scenario, observations=tuple(observed))
     return scenario
@@ -626,8 +644,10 @@ def _optional_number(entry: dict[str, Any], name: str, file: str, key: str) -> f
     return value
 
 
-def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> Assumption:
-    key = f"assumptions.{name}"
+def _assumption(
+    name: str, entry: Any, file: str, expected_unit: str | None, key: str | None = None
+) -> Assumption:
+    key = key or f"assumptions.{name}"
     if isinstance(entry, int | float) and not isinstance(entry, bool):
         entry = {"fixed": entry}
     family = next(k for k in entry if k in families.FAMILIES)  # one, as the schema says
@@ -654,6 +674,16 @@ def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> 
         )
     except DistributionError as exc:
         raise PriorsError(file, f"{key}.{exc.key or family}", str(exc)) from None
+    trajectory = None
+    if ("base_year" in entry) != ("growth_per_year" in entry):
+        missing = "base_year" if "base_year" not in entry else "growth_per_year"
+        raise PriorsError(
+            file, f"{key}.{missing}",
+            "growth_per_year and base_year go together: the value in year y is the "
+            "distribution's (which describes base_year) × (1 + growth_per_year)^(y − base_year)",
+        )  # fmt: skip
+    if "base_year" in entry:
+        trajectory = Trajectory(int(entry["base_year"]), f"{name}_growth_per_year")
     return Assumption(
         name=name,
         distribution=distribution,
@@ -663,6 +693,8 @@ def _assumption(name: str, entry: Any, file: str, expected_unit: str | None) -> 
         source=entry.get("source", ""),
         description=entry.get("description", ""),
         file=file,
+        trajectory=trajectory,
+        growth=entry.get("growth_per_year"),
     )
 
 

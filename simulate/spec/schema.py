@@ -35,7 +35,9 @@ FORMAT_VERSION = 1
 MAX_NAME_LENGTH = 100
 NAME_PATTERN = "^[a-z][a-z0-9_]*$"
 SCENARIO_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-OPTION_KEYS = ("point", "unit", "source", "description", "min", "max", "interval")
+TRAJECTORY_KEYS = ("base_year", "growth_per_year")
+OPTION_KEYS = ("point", "unit", "source", "description", "min", "max", "interval", *TRAJECTORY_KEYS)
+MAX_COORDINATES = 1000  # years or swept values in one run
 JOINT_KEYS = ("names", "table", "multivariate_normal", "point", "units", "source", "description")
 
 _TEXT = {"type": "string"}
@@ -111,12 +113,21 @@ def _scenario() -> dict[str, Any]:
                 **_names_of('conditions whose probability is reported, e.g. "cost_usd>2e6"'),
                 "x-message": 'expected a list such as ["query_cost_usd>revenue_per_query_usd"]',
             },
+            "years": {
+                "type": "array",
+                "description": "evaluate every draw in each of these years (assumptions with "
+                "growth_per_year move with them): results gain a year dimension",
+                "items": {"type": "integer", "minimum": 1900, "maximum": 2200},
+                "minItems": 1,
+                "maxItems": MAX_COORDINATES,
+                "x-message": "expected a list of years such as [2024, 2025, 2026]",
+            },
         },
         "additionalProperties": False,
     }
 
 
-def _assumption() -> dict[str, Any]:
+def _assumption(trajectory: bool = True) -> dict[str, Any]:
     finite = {**_NUMBER, "x-message": "expected a finite number"}
     options = {
         "point": {**finite, "description": "the base case (default: the median)"},
@@ -134,7 +145,21 @@ def _assumption() -> dict[str, Any]:
             f"{MAX_INTERVAL} (default 0.9)",
         },
     }
+    if trajectory:
+        options["base_year"] = {
+            "type": "integer",
+            "minimum": 1900,
+            "maximum": 2200,
+            "description": "the year the distribution describes (with growth_per_year)",
+            "x-message": "expected a year such as 2024",
+        }
+        options["growth_per_year"] = {
+            **_assumption(trajectory=False),
+            "description": "how the value moves each year, as a share (-0.3 is 30 % less a "
+            "year): a number or a distribution, drawn once per draw; with base_year",
+        }
     families = {name: {**family.schema} for name, family in REGISTRY.items()}
+    keys = sorted(OPTION_KEYS if trajectory else set(OPTION_KEYS) - set(TRAJECTORY_KEYS))
     table = {  # keys are checked before the count of families: a misspelt family is named
         "type": "object",
         "allOf": [
@@ -142,7 +167,7 @@ def _assumption() -> dict[str, Any]:
                 "properties": {**families, **options},
                 "additionalProperties": False,
                 "x-unknown": f"unknown key; a distribution is one of {', '.join(FAMILIES)} "
-                f"and the options are {', '.join(sorted(OPTION_KEYS))}",
+                f"and the options are {', '.join(keys)}",
             },
             {
                 "oneOf": [{"required": [name]} for name in FAMILIES],
@@ -283,11 +308,33 @@ def schema() -> dict[str, Any]:
             "observations": _quantity_names(
                 _observations(), "what was measured of the scenario's quantities, by name"
             ),
+            "sweep": _quantity_names(
+                {
+                    "type": "array",
+                    "items": {**_NUMBER, "x-message": "expected a finite number"},
+                    "minItems": 1,
+                    "maxItems": MAX_COORDINATES,
+                    "description": "the values, in the assumption's unit",
+                    "x-message": "expected a list of values such as [1, 2, 4, 8]",
+                },
+                "an assumption to evaluate at each of these values, with the same draws of "
+                "the others: results gain that dimension",
+            ),
         },
         "additionalProperties": False,
         "x-unknown": "unknown table; expected "
         + str(
-            sorted(("scenario", "assumptions", "derived", "correlations", "joint", "observations"))
+            sorted(
+                (
+                    "scenario",
+                    "assumptions",
+                    "derived",
+                    "correlations",
+                    "joint",
+                    "observations",
+                    "sweep",
+                )
+            )
         ),
     }
 

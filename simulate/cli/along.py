@@ -1,0 +1,79 @@
+"""``simulate run`` on a scenario with a second dimension ([scenario] years or a [sweep])."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from simulate.cli.common import check_disk, check_memory, emit, finish, scheduled
+from simulate.core.errors import PriorsError
+from simulate.present.progress import progress as progress_shown
+
+
+def run_along(
+    scenario: Any,
+    *,
+    point: bool,
+    keep: bool,
+    draws: int,
+    seed: int,
+    method: str,
+    percentiles: tuple[float, ...],
+    thresholds: list[Any],
+    output_format: str,
+    out: str | None,
+    suffix: str | None,
+    quiet: bool,
+    show: bool,
+    options: dict[str, Any],
+) -> None:
+    """Sample once, evaluate every draw at each year or swept value, and summarise each."""
+    from simulate.analysis import results
+    from simulate.core import along
+    from simulate.io import files, netcdf
+    from simulate.present import along as shown
+
+    if suffix == ".nc" and not keep and not point:
+        raise PriorsError(
+            None, "--out",
+            f"a streamed run over {scenario.axis.dimension} keeps no draws to save: use "
+            "--statistics exact (the draws of every coordinate are kept), or .json / .csv for "
+            "the summary",
+        )  # fmt: skip
+    if not point:
+        check_memory(
+            [scenario], draws, method, streamed=not keep,
+            chunk_size=options["chunk_size"],
+            workers=None if options["scheduler"] else options["workers"],
+        )  # fmt: skip
+        if suffix == ".nc":
+            check_disk(scenario, draws * len(scenario.axis.values), out)
+    if point:
+        per = along.run_point(scenario)
+    elif keep:
+        with progress_shown(show, draws, quiet) as progress:
+            per = scheduled(along.run, scenario, draws, seed, method, progress=progress, **options)
+    else:
+        with progress_shown(show, draws, quiet) as progress:
+            per = scheduled(
+                along.stream, scenario, draws, seed, method, progress=progress,
+                thresholds=thresholds, **options,
+            )  # fmt: skip
+    summary = results.summarize_along(
+        scenario, per, percentiles, thresholds, workers=options["workers"]
+    )
+    rendered = {
+        "table": shown.table,
+        "json": shown.json_text,
+        "csv": shown.csv_text,
+        "markdown": shown.markdown,
+    }
+    emit(rendered[output_format](summary))
+    if suffix == ".nc":
+        finish(out, lambda: files.write_netcdf(netcdf.to_dataset_along(scenario, per), out))
+    elif suffix in (".json", ".csv"):
+        text = rendered[suffix[1:]](summary)
+        finish(out, lambda: files.write_text(text if text.endswith("\n") else text + "\n", out))
+    if out and not quiet:
+        click.echo(f"wrote {out}", err=True)

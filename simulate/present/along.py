@@ -1,0 +1,167 @@
+"""A run along years or a swept assumption, rendered: one row per coordinate for each
+quantity that moves, the rest once.
+
+Quantities that move are the outputs and the assumptions that change along the axis (a
+trajectory's value in each year, the swept value); the other assumptions are the same draws
+at every coordinate and are shown once, as a plain run shows them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from simulate.analysis.summary import AlongSummary, DrawSummary, PointSummary
+from simulate.present.formatting import (
+    _statistic_labels,
+    _statistic_values,
+    summary_csv,
+    summary_table,
+    text_table,
+    to_json,
+)
+from simulate.present.humanize import cell, unit_label
+
+
+def _moving(summary: AlongSummary) -> list[str]:
+    """The quantities whose statistics differ between coordinates (an output that does not
+    depend on what moves is shown once, with the assumptions)."""
+    first = summary.first
+    names = [*first.outputs, *(n for n in first.inputs if n in summary.moving)]
+    return [n for n in names if len({repr(e) for e in summary.series(n)}) > 1]
+
+
+def _heading(summary: AlongSummary) -> str:
+    first = summary.first
+    where = f"{summary.dimension} " + ", ".join(
+        summary.label(i) for i in range(len(summary.coordinates))
+    )
+    unit = "" if summary.unit in ("year", "1", "") else f" [{summary.unit}]"
+    if isinstance(first, PointSummary):
+        return f"{summary.scenario}: point values (every assumption at its point) by {where}{unit}"
+    head = f"{summary.scenario}: {first.draws:,} draws, method {first.method}, seed {first.seed}"
+    if summary.dimension == "year":
+        head += f"; each draw evaluated in {where} (one trajectory per draw)"
+    else:
+        head += f"; each draw evaluated at {where}{unit} (the same draws of the others)"
+    if first.quantiles != "exact":
+        head += " (percentiles and HDI streamed: within 0.05 % of exact)"
+    return head
+
+
+def table(summary: AlongSummary) -> str:
+    """A table per quantity that moves (rows: coordinates), then what does not move."""
+    first = summary.first
+    parts = [_heading(summary)]
+    if isinstance(first, PointSummary):
+        header = ("quantity", "unit", *(summary.label(i) for i in range(len(summary.coordinates))))
+        rows = []
+        for name in _moving(summary):
+            entries = summary.series(name)
+            unit = entries[0].unit
+            rows.append(
+                (name, unit_label(unit, name), *(cell(e.value, unit, name) for e in entries))
+            )
+        parts.append(text_table(header, rows))
+        return "\n\n".join(parts)
+    for name in _moving(summary):
+        entries = summary.series(name)
+        unit = entries[0].unit
+        labels = _statistic_labels(entries[0])
+        missing = any(entry.nonfinite for entry in entries)
+        rows = []
+        for index, entry in enumerate(entries):
+            cells = [cell(v, unit, name) for v in _statistic_values(entry)]
+            low, high = entry.hdi_90
+            cells.append(f"[{cell(low, unit, name)}, {cell(high, unit, name)}]")
+            chances = [
+                "n/a" if t.probability is None else f"{100 * t.probability:.3g} %"
+                for t in entry.thresholds
+            ]
+            if missing:
+                chances.append(f"{100 * entry.nonfinite / first.draws:.3g} %")
+            rows.append((summary.label(index), *cells, *chances))
+        conditions = [f"P({t.condition})" for t in entries[0].thresholds]
+        conditions += ["no number"] if missing else []
+        parts.append(
+            f"{name} [{unit_label(unit, name) or '1'}]:\n"
+            + text_table((summary.dimension, *labels, "90% HDI", *conditions), rows)
+        )
+        if missing:
+            parts[-1] += (
+                "\n(no number: the share of draws that gave none — infeasible, or not finite — "
+                "left out of the row's statistics)"
+            )
+    still = _unmoved(summary)
+    if still is not None:
+        sections = summary_table(still).split("\n\n")[1:]  # after its heading
+        every = summary.dimension.replace("_", " ")
+        parts.append(f"the same at every {every}:\n" + "\n\n".join(s for s in sections if s))
+    return "\n\n".join(parts)
+
+
+def _unmoved(summary: AlongSummary) -> DrawSummary | None:
+    first = summary.first
+    if not isinstance(first, DrawSummary):
+        return None
+    moving = set(_moving(summary))
+    outputs = {n: e for n, e in first.outputs.items() if n not in moving}
+    inputs = {n: e for n, e in first.inputs.items() if n not in moving}
+    if not outputs and not inputs:
+        return None
+    return DrawSummary(first.scenario, outputs, inputs, first.draws, first.seed, first.method)
+
+
+def csv_text(summary: AlongSummary) -> str:
+    """Each coordinate's CSV rows, after a first column naming the coordinate."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for index, each in enumerate(summary.summaries):
+        rows = list(csv.reader(io.StringIO(summary_csv(each))))
+        if index == 0:
+            writer.writerow((summary.dimension, *rows[0]))
+        for row in rows[1:]:
+            writer.writerow((summary.label(index), *row))
+    return out.getvalue()
+
+
+def markdown(summary: AlongSummary) -> str:
+    """Each quantity that moves as a Markdown table (rows: coordinates)."""
+    first = summary.first
+    lines = [f"**{_heading(summary)}**", ""]
+    if isinstance(first, PointSummary):
+        return "\n".join(lines) + _point_markdown(summary)
+    for name in _moving(summary):
+        entries = summary.series(name)
+        unit = entries[0].unit
+        labels = _statistic_labels(entries[0])
+        lines += [
+            f"`{name}` ({unit_label(unit, name) or '1'}):",
+            "",
+            f"| {summary.dimension} | " + " | ".join(labels) + " | 90 % HDI |",
+            "|---|" + "---|" * (len(labels) + 1),
+        ]
+        for index, entry in enumerate(entries):
+            cells = [cell(v, unit, name) for v in _statistic_values(entry)]
+            low, high = (cell(v, unit, name) for v in entry.hdi_90)
+            lines.append(
+                f"| {summary.label(index)} | " + " | ".join(cells) + f" | {low} – {high} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _point_markdown(summary: AlongSummary) -> str:
+    labels = [summary.label(i) for i in range(len(summary.coordinates))]
+    lines = [f"| quantity | {' | '.join(labels)} |", "|---|" + "---|" * len(labels)]
+    for name in _moving(summary):
+        entries = summary.series(name)
+        unit = entries[0].unit
+        lines.append(
+            f"| `{name}` | " + " | ".join(cell(e.value, unit, name) for e in entries) + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def json_text(summary: AlongSummary) -> str:
+    return to_json(summary)

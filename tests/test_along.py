@@ -1,0 +1,300 @@
+"""Runs along a second dimension: [scenario] years with trajectories, and [sweep]. A draw's
+trajectory is coherent (one growth per draw); a sweep equals separate runs with --set, bit for
+bit; streamed equals kept within the histogram's bound and does not depend on chunking; bad
+declarations exit 2 naming the key."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import simulate
+from simulate.analysis import results
+from simulate.core import along, engine
+from simulate.core.statistics import RELATIVE_ERROR
+from simulate.core.thresholds import Threshold
+
+YEARS = {
+    "scenario": {"name": "years", "models": ["inference"], "years": [2024, 2025, 2027]},
+    "assumptions": {
+        "active_params": {"fixed": 175e9, "unit": "parameter"},
+        "peak_flops_per_s": {"fixed": 312, "unit": "TFLOP/s"},
+        "inference_mfu": {"beta": [0.1, 0.3]},
+        "accelerator_hour_usd": {
+            "lognormal": [1.5, 3.0], "unit": "USD/hour", "base_year": 2025,
+            "growth_per_year": {"normal": [-0.4, -0.1]},
+        },
+    },
+}  # fmt: skip
+
+
+def _years(**changes) -> simulate.Scenario:
+    document = json.loads(json.dumps(YEARS))
+    for key, value in changes.items():
+        section, name = key.split("__")
+        document.setdefault(section, {})[name] = value
+    return simulate.load(document)
+
+
+def test_a_trajectory_is_one_coherent_future_per_draw():
+    scenario = _years()
+    per = along.run(scenario, 100_000, 4)
+    growth = per[0].inputs["accelerator_hour_usd_growth_per_year"]
+    # one growth per draw, the same in every year
+    for draws in per[1:]:
+        assert draws.inputs["accelerator_hour_usd_growth_per_year"] is growth
+    base = per[1].inputs["accelerator_hour_usd"]  # 2025, the base year: the drawn value
+    plain = engine.run(scenario, 100_000, seed=4)  # one evaluation per draw: the base year
+    np.testing.assert_array_equal(base, plain.inputs["accelerator_hour_usd"])
+    np.testing.assert_allclose(
+        per[0].inputs["accelerator_hour_usd"], base / (1 + growth), rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        per[2].inputs["accelerator_hour_usd"], base * (1 + growth) ** 2, rtol=1e-15
+    )
+    # and the cost follows: twice the years at the same rate is the rate squared
+    cost = [d.outputs["inference_cost_per_1k_tokens_usd"] for d in per]
+    np.testing.assert_allclose(cost[2] / cost[1], (1 + growth) ** 2, rtol=1e-12)
+
+
+def test_a_sweep_equals_separate_runs_with_set_bit_for_bit(priors_file):
+    path = priors_file(
+        """
+        [scenario]
+        name = "sweep"
+        models = ["inference"]
+        [assumptions]
+        active_params = { fixed = 175e9, unit = "parameter" }
+        peak_flops_per_s = { fixed = 312, unit = "TFLOP/s" }
+        inference_mfu = { beta = [0.1, 0.3] }
+        accelerator_hour_usd = { lognormal = [1.5, 3.0], unit = "USD/hour" }
+        [sweep]
+        inference_mfu = [0.1, 0.25, 0.4]
+        """
+    )
+    scenario = simulate.load(path)
+    text = path.read_text()
+    single = priors_file(text[: text.index("[sweep]")], "single.toml")  # the file, no sweep
+    for method in ("mc", "lhs"):
+        per = along.run(scenario, 70_000, 9, method)
+        for value, draws in zip((0.1, 0.25, 0.4), per, strict=True):
+            alone = simulate.run(
+                simulate.load(single, {"inference_mfu": str(value)}), 70_000, 9, method
+            )
+            for name, values in alone.outputs.items():
+                np.testing.assert_array_equal(draws.outputs[name], values)
+            np.testing.assert_array_equal(
+                draws.inputs["accelerator_hour_usd"], alone.inputs["accelerator_hour_usd"]
+            )
+            assert float(draws.inputs["inference_mfu"]) == value
+
+
+def test_streamed_along_is_the_kept_one_whatever_the_chunking():
+    scenario = _years()
+    draws = 3 * 65_536 + 11
+    kept = results.summarize_along(scenario, along.run(scenario, draws, 2), (5, 50, 95))
+    one = results.summarize_along(
+        scenario, along.stream(scenario, draws, 2, chunk_size=65_536, workers=1), (5, 50, 95)
+    )
+    other = results.summarize_along(
+        scenario, along.stream(scenario, draws, 2, chunk_size=2 * 65_536, workers=2), (5, 50, 95)
+    )
+    assert one == other
+    name = "inference_cost_per_1k_tokens_usd"
+    for exact, streamed in zip(kept.series(name), one.series(name), strict=True):
+        for (_, a), (_, b) in zip(exact.percentiles, streamed.percentiles, strict=True):
+            assert b == pytest.approx(a, rel=2 * RELATIVE_ERROR)
+        assert streamed.mean == pytest.approx(exact.mean, rel=1e-12)
+
+
+def test_run_prints_a_row_per_year_and_json_csv_and_netcdf_carry_the_dimension(invoke, tmp_path):
+    path = "priors/gpt3-inference-2020-2030.toml"
+    table = invoke("run", path, "--draws", "20000", "--percentiles", "5,50,95")
+    assert table.exit_code == 0, table.output
+    section = table.stdout.split("cost_per_1m_tokens_usd [USD/Mtoken]:")[1].split("\n\n")[0]
+    assert [line.split()[0] for line in section.strip().splitlines()[2:]] == [
+        str(y) for y in range(2020, 2031)
+    ]
+    assert "the same at every year" in table.stdout
+    shown = json.loads(invoke("run", path, "--draws", "20000", "--format", "json").stdout)
+    assert shown["dimension"] == "year" and shown["year"] == list(range(2020, 2031))
+    medians = [entry["outputs"]["cost_per_1m_tokens_usd"]["p50"] for entry in shown["along"]]
+    assert all(b < a for a, b in itertools.pairwise(medians))  # cheaper every year
+    assert shown["moving"] == ["accelerator_hour_usd"]
+    rows = invoke("run", path, "--draws", "20000", "--format", "csv").stdout.splitlines()
+    assert rows[0].startswith("year,section,name,unit,")
+    assert sum(r.startswith("2030,outputs,cost_per_1m_tokens_usd,") for r in rows) == 1
+    saved = tmp_path / "years.nc"
+    assert invoke("run", path, "--draws", "20000", "--out", saved, "-q").exit_code == 0
+    with xr.open_dataset(saved) as dataset:
+        assert dataset["cost_per_1m_tokens_usd"].dims == ("chain", "draw", "year")
+        assert dataset["inference_mfu"].dims == ("chain", "draw")
+        assert dataset["year"].values.tolist() == list(range(2020, 2031))
+        p50 = float(np.median(dataset["cost_per_1m_tokens_usd"].sel(year=2030)))
+    assert p50 == pytest.approx(shown["along"][-1]["outputs"]["cost_per_1m_tokens_usd"]["p50"])
+    streamed = invoke("run", path, "--draws", "20000", "--statistics", "streamed", "--out", saved)
+    assert streamed.exit_code == 2 and "--out" in streamed.stderr
+
+
+def test_the_point_values_reproduce_the_seed_in_the_base_year(invoke):
+    """2020 is GPT-3 on an A100 at the seed's price: ≈ $0.0035 per 1k tokens (DESIGN §6)."""
+    shown = json.loads(
+        invoke("run", "priors/gpt3-inference-2020-2030.toml", "--point", "--format", "json").stdout
+    )
+    per_1k = [e["outputs"]["inference_cost_per_1k_tokens_usd"]["value"] for e in shown["along"]]
+    assert per_1k[0] == pytest.approx(0.0035, rel=0.01)
+    assert per_1k[10] == pytest.approx(per_1k[0] * (1 - 0.24) ** 10, rel=1e-9)
+
+
+def test_a_sweep_says_which_values_leave_draws_infeasible(invoke):
+    shown = invoke(
+        "run", "priors/serving/chat-llama70b-h100-batch-sweep.toml", "--draws", "20000",
+        "--percentiles", "50",
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    section = shown.stdout.split("cost_per_1m_output_tokens_usd [USD/Mtoken]:")[1].split("\n\n")[0]
+    rows = {
+        line.split()[0]: line.split() for line in section.splitlines()[2:] if line[:1].isdigit()
+    }
+    assert rows["1"][-2:] == ["0", "%"]  # batch 1 always fits
+    assert float(rows["512"][-2]) > 90  # batch 512 rarely fits in 2 × H100 with chat's KV cache
+    medians = [float(rows[b][3].strip("$")) for b in ("1", "8", "64")]
+    assert medians[0] > 5 * medians[1] > 5 * medians[2] / 5  # bigger batches, cheaper tokens
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "words"),
+    [
+        ({"scenario__years": [2025, 2024]}, "scenario.years", "increasing"),
+        ({"assumptions__accelerator_hour_usd": {"lognormal": [1.5, 3.0], "base_year": 2025}},
+         "assumptions.accelerator_hour_usd.growth_per_year", "go together"),
+        ({"assumptions__accelerator_hour_usd": {"lognormal": [1.5, 3.0], "base_year": 2025,
+                                                "growth_per_year": {"normal": [-1.2, 0.1]}}},
+         "assumptions.accelerator_hour_usd.growth_per_year", "−100 %"),
+        ({"assumptions__accelerator_hour_usd": {"lognormal": [1.5, 3.0], "base_year": 2025,
+                                                "growth_per_year": {"fixed": 0.1, "unit": "%"}}},
+         "assumptions.accelerator_hour_usd.growth_per_year.unit", "share per year"),
+        ({"assumptions__inference_mfu": {
+            "beta": [0.1, 0.3], "base_year": 2024, "growth_per_year": {"fixed": 0.5}}},
+         "assumptions.inference_mfu.growth_per_year", "in 2027 inference_mfu reaches"),
+        ({"sweep__inference_mfu": [0.2]}, "sweep", "not both"),
+    ],
+)  # fmt: skip
+def test_bad_years_and_trajectories_exit_2_naming_the_key(changes, key, words):
+    with pytest.raises(simulate.PriorsError) as raised:
+        _years(**changes)
+    assert raised.value.key == key and words in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("sweep", "key", "words"),
+    [
+        ("nothing = [1, 2]", "sweep.nothing", "not an assumption"),
+        ("inference_mfu = [0.2, 40]", "sweep.inference_mfu", "did you mean 0.4"),
+        ("inference_mfu = [0.2, 0.2]", "sweep.inference_mfu", "listed twice"),
+        ("inference_mfu = [0.2]\naccelerator_hour_usd = [1]", "sweep", "one assumption"),
+        ("inference_mfu = []", "sweep.inference_mfu", "expected"),
+    ],
+)
+def test_bad_sweeps_exit_2_naming_the_key(invoke, priors_file, sweep, key, words):
+    path = priors_file(
+        "[scenario]\nname = 's'\nmodels = ['inference']\n[assumptions]\n"
+        "active_params = 1e9\npeak_flops_per_s = { fixed = 312, unit = 'TFLOP/s' }\n"
+        "inference_mfu = { beta = [0.1, 0.3] }\naccelerator_hour_usd = 2\n[sweep]\n" + sweep + "\n"
+    )
+    result = invoke("run", path, "--draws", "1000")
+    assert result.exit_code == 2
+    assert key in result.stderr and words in result.stderr
+
+
+def test_observations_and_a_second_dimension_are_refused(invoke, priors_file):
+    result = invoke(
+        "run", "priors/gpt3-inference-2020-2030.toml", "--observe", "inference_mfu=0.2±10%"
+    )
+    assert result.exit_code == 2 and "--observe" in result.stderr
+
+
+def test_memory_is_charged_per_year_and_a_streamed_run_stays_bounded():
+    scenario = simulate.load("priors/gpt3-inference-2020-2030.toml")
+    plain = simulate.load("priors/gpt3-inference.toml")
+    kept = engine.bytes_needed(scenario, 10**6)
+    assert kept > 8 * 10**6 * len(scenario.outputs) * 11  # every output in each of 11 years
+    assert engine.bytes_needed(scenario, 10**7, streamed=True) == engine.bytes_needed(
+        scenario, 10**9, streamed=True
+    )
+    assert engine.bytes_needed(scenario, 10**7, streamed=True) > engine.bytes_needed(
+        plain, 10**7, streamed=True
+    )
+    assert not results.keeps_every_draw(scenario, 10**7)
+    assert math.isfinite(kept)
+
+
+def test_the_python_api_runs_along_and_refuses_a_plain_run():
+    scenario = _years()
+    summary = simulate.summarize_along(scenario, simulate.run_along(scenario, 20_000, seed=1))
+    assert [s.draws for s in summary.summaries] == [20_000] * 3
+    assert summary.to_dict()["year"] == [2024, 2025, 2027]
+    streamed = simulate.summarize_along(scenario, simulate.stream_along(scenario, 20_000, seed=1))
+    assert streamed.series("accelerator_hour_usd")[1].percentile(50) == pytest.approx(
+        summary.series("accelerator_hour_usd")[1].percentile(50), rel=1e-3
+    )
+    with pytest.raises(simulate.PriorsError, match="run_along"):
+        simulate.run(scenario, 1000, seed=1)
+
+
+def test_commands_that_do_not_go_along_say_what_they_describe(invoke, tmp_path):
+    years = invoke(
+        "report", "priors/gpt3-inference-2020-2030.toml", "--out", tmp_path / "r.md",
+        "--draws", "2000", "--sobol-samples", "64",
+    )  # fmt: skip
+    assert "report describes the scenario in the year of its distributions (2020)" in years.stderr
+    swept = invoke(
+        "sensitivity", "priors/serving/chat-llama70b-h100-batch-sweep.toml", "--output",
+        "cost_per_1m_output_tokens_usd", "--method", "tornado",
+    )  # fmt: skip
+    assert "without its [sweep]: batch_size as declared (fixed 64)" in swept.stderr
+
+
+def test_the_readme_quotes_what_the_runs_print(invoke):
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in (
+        "simulate run priors/gpt3-inference-2020-2030.toml --draws 1e5 --percentiles 5,50,95",
+        "simulate run priors/serving/chat-llama70b-h100-batch-sweep.toml --draws 1e5 "
+        "--percentiles 5,50,95",
+    ):
+        block = readme.split(f"$ {command}\n")[1].split("```")[0]
+        quoted = [line for line in block.splitlines() if line[:1].isdigit()]
+        assert len(quoted) == 3
+        printed = invoke(*command.split()[1:]).stdout.splitlines()
+        for line in quoted:
+            assert line in printed, line
+
+
+def test_a_streamed_sweep_judges_thresholds_on_the_swept_value_too(priors_file):
+    path = priors_file(
+        "[scenario]\nname = 's'\nmodels = ['inference']\n[assumptions]\n"
+        "active_params = 1e9\npeak_flops_per_s = { fixed = 312, unit = 'TFLOP/s' }\n"
+        "inference_mfu = { beta = [0.1, 0.3] }\naccelerator_hour_usd = { lognormal = [1, 3] }\n"
+        "limit = { uniform = [0.15, 0.35] }\n[derived]\nuse = 'limit'\n"
+        "[sweep]\ninference_mfu = [0.1, 0.3]\n"
+    )
+    scenario = simulate.load(path)
+    above = [Threshold("inference_mfu", ">", "limit"), Threshold("inference_mfu", ">", 0.2)]
+    streamed = results.summarize_along(
+        scenario, along.stream(scenario, 70_000, 1, thresholds=above)
+    )
+    kept = results.summarize_along(scenario, along.run(scenario, 70_000, 1), thresholds=above)
+    for index, share in ((0, 0.0), (1, 0.75)):  # P(U(0.15, 0.35) < 0.3) = 0.75
+        for summary in (streamed, kept):
+            found = [
+                t.probability for t in summary.summaries[index].inputs["inference_mfu"].thresholds
+            ]
+            assert found[0] == pytest.approx(share, abs=0.01)
+            assert found[1] == float(index == 1)
