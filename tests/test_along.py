@@ -298,3 +298,179 @@ def test_a_streamed_sweep_judges_thresholds_on_the_swept_value_too(priors_file):
             ]
             assert found[0] == pytest.approx(share, abs=0.01)
             assert found[1] == float(index == 1)
+
+
+def test_choices_draw_by_draw_by_hand():
+    from simulate.core.choices import Choice, tally
+
+    cost = [np.array([3.0, 1.0, np.nan, 5.0]), np.array([2.0, 1.0, 4.0, 6.0]),
+            np.array([2.0, 0.5, 3.0, 7.0])]  # fmt: skip
+    latency = [np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.0, 1.0, 1.0, 9.0]),
+               np.array([1.0, 9.0, 1.0, 9.0])]  # fmt: skip
+    per = [{"cost": c, "latency": t} for c, t in zip(cost, latency, strict=True)]
+    fast = (Threshold("latency", "<", 5.0),)
+    found = tally(
+        [
+            Choice("minimize", "cost"),  # draw 0 ties 1 and 2: the earlier; NaN is no choice
+            Choice("minimize", "cost", fast),  # draw 1's cheapest is too slow
+            Choice("maximize", "cost", fast),
+            Choice("first", Threshold("cost", "<", 2.5)),
+            Choice("first", Threshold("cost", "<", 0.1)),
+        ],
+        per, 4, {},
+    )  # fmt: skip
+    # per coordinate, then none. Draws (cost at 0, 1, 2): d0 3, 2, 2; d1 1, 1, 0.5;
+    # d2 NaN, 4, 3; d3 5, 6, 7 — and d1 is slow at 2, d3 at 1 and 2
+    assert [c.tolist() for c in found] == [
+        [1, 1, 2, 0],  # d3→0, d0→1 (the tie with 2 goes to the earlier), d1 and d2→2
+        [2, 1, 1, 0],  # d1→0 (0.5 is too slow; 0 and 1 tie), d3→0, d0→1, d2→2
+        [3, 1, 0, 0],  # d0→0, d1→0 (tie), d3→0, d2→1 (NaN is no choice)
+        [1, 1, 0, 2],  # cost < 2.5 first: d1 at 0, d0 at 1, d2 and d3 never
+        [0, 0, 0, 4],
+    ]  # fmt: skip
+
+
+def test_kept_and_streamed_choices_agree_with_numpy_and_do_not_depend_on_chunking(invoke):
+    from simulate.core.choices import Choice
+
+    scenario = simulate.load("priors/serving/chat-llama70b-h100-batch-sweep.toml")
+    draws = 2 * 65_536 + 7
+    wanted = [Choice("minimize", "cost_per_1m_output_tokens_usd",
+                     (Threshold("time_per_output_token_s", "<", 0.03),))]  # fmt: skip
+    per = along.run(scenario, draws, 3)
+    kept = results.summarize_along(scenario, per, choices=wanted).choices[0]
+    counted = []
+    for chunk_size, workers in ((65_536, 1), (3 * 65_536, 2)):
+        streamed = along.stream(
+            scenario, draws, 3, chunk_size=chunk_size, workers=workers, choices=wanted,
+            chosen=counted.append,
+        )  # fmt: skip
+        assert len(streamed) == len(per)
+    assert counted[0][0].tolist() == counted[1][0].tolist() == [*kept.counts, kept.none]
+    cost = np.stack([d.outputs["cost_per_1m_output_tokens_usd"] for d in per], 1)
+    slow = np.stack([d.outputs["time_per_output_token_s"] for d in per], 1) >= 0.03
+    cost = np.where(slow | np.isnan(cost), np.inf, cost)
+    best = np.where(np.isinf(cost).all(1), -1, np.argmin(cost, 1))
+    expected = np.bincount(best + 1, minlength=len(per) + 1)
+    assert list(kept.counts) == expected[1:].tolist() and kept.none == expected[0]
+    assert sum(kept.counts) + kept.none == draws
+
+
+def test_run_says_which_batch_is_cheapest_and_the_year_a_cost_falls_below(invoke):
+    sweep = "priors/serving/chat-llama70b-h100-batch-sweep.toml"
+    args = ("run", sweep, "--draws", "30000", "--minimize", "cost_per_1m_output_tokens_usd",
+            "--subject-to", "time_per_output_token_s<0.03")  # fmt: skip
+    table = invoke(*args).stdout
+    assert "the batch_size that minimizes cost_per_1m_output_tokens_usd (only where " in table
+    assert "most often 64: in " in table
+    shown = json.loads(invoke(*args, "--format", "json").stdout)["choices"][0]
+    assert shown["kind"] == "minimize" and shown["subject_to"] == ["time_per_output_token_s<0.03"]
+    assert sum(shown["shares"].values()) + shown["none"] == pytest.approx(1.0)
+    assert max(shown["shares"], key=shown["shares"].get) == "64"
+    rows = invoke(*args, "--format", "csv").stdout.splitlines()
+    assert "kind,target,subject_to,batch_size,share" in rows
+    years = invoke(
+        "run", "priors/gpt3-inference-2020-2030.toml", "--draws", "30000",
+        "--first", "cost_per_1m_tokens_usd<0.5", "--format", "json",
+    )  # fmt: skip
+    first = json.loads(years.stdout)["choices"][0]
+    assert first["shares"]["2020"] == 0.0 and 0.1 < first["none"] < 0.4  # never by 2030
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "words"),
+    [
+        (("priors/gpt3-training.toml", "--minimize", "training_cost_usd"), "--minimize",
+         "neither"),
+        (("priors/gpt3-inference-2020-2030.toml", "--maximize", "nothing"), "--maximize",
+         "'nothing'"),
+        (("priors/gpt3-inference-2020-2030.toml", "--subject-to", "inference_mfu<0.2"),
+         "--subject-to", "none given"),
+        (("priors/gpt3-inference-2020-2030.toml", "--first", "cost<<1"), "--first", ""),
+        (("priors/gpt3-inference-2020-2030.toml", "--first", "nothing<1"), "--first", "nothing"),
+        (("priors/gpt3-inference-2020-2030.toml", "--first", "cost_per_1m_tokens_usd<1",
+          "--point"), "--point", "base case"),
+    ],
+)  # fmt: skip
+def test_bad_choices_exit_2_naming_the_option(invoke, args, option, words):
+    result = invoke("run", *args, "--draws", "1000")
+    assert result.exit_code == 2
+    assert option in result.stderr and words in result.stderr
+
+
+def test_the_readme_quotes_what_the_choices_print(invoke):
+    import shlex
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for flag in ("--minimize", "--first"):
+        start = next(
+            i for i in range(len(readme))
+            if readme.startswith("$ simulate run", i) and flag in readme[i : readme.index("\n", i)]
+        )  # fmt: skip
+        command, block = readme[start + 2 :].split("\n", 1)
+        block = block.split("\n\n")[0].split("```")[0]
+        quoted = [line for line in block.splitlines() if line and line != "…"]
+        printed = invoke(*shlex.split(command)[1:]).stdout.splitlines()
+        assert len(quoted) >= 2
+        for line in quoted:
+            assert line in printed, line
+
+
+def test_a_fan_chart_draws_both_bands_the_median_and_the_base_case(tmp_path):
+    from matplotlib.collections import PolyCollection
+
+    from simulate.core.along import run_point
+    from simulate.present import figures
+
+    scenario = simulate.load("priors/gpt3-inference-2020-2030.toml")
+    name = "cost_per_1m_tokens_usd"
+    summary = results.summarize_along(scenario, along.run(scenario, 20_000, 1), (5, 25, 50, 75, 95))
+    entries = summary.series(name)
+    base = [float(d.outputs[name]) for d in run_point(scenario)]
+    labels = [summary.label(i) for i in range(11)]
+    figure = figures.fan(
+        entries, summary.coordinates, labels, base, name, "USD/Mtoken", "year", tmp_path / "f.png"
+    )
+    axes = figure.axes[0]
+    bands = [c for c in axes.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2
+    outer = bands[0].get_paths()[0].vertices[:, 1]
+    assert np.isclose(outer.max(), max(e.percentile(95) for e in entries))
+    assert np.isclose(outer.min(), min(e.percentile(5) for e in entries))
+    median, base_line = axes.lines
+    np.testing.assert_allclose(median.get_ydata(), [e.percentile(50) for e in entries])
+    np.testing.assert_allclose(base_line.get_ydata(), base)
+    np.testing.assert_allclose(median.get_xdata(), range(2020, 2031))
+    assert axes.get_yscale() == "log"  # P5 in 2030 is over 30× below P95 in 2020
+    assert [t.get_text() for t in axes.get_xticklabels()] == labels
+    assert (tmp_path / "f.png").stat().st_size > 10_000
+
+
+def test_a_report_goes_along_the_years_and_a_sweep(invoke, tmp_path):
+    out = tmp_path / "years.md"
+    result = invoke(
+        "report", "priors/gpt3-inference-2020-2030.toml", "--out", out, "--draws", "20000",
+        "--sobol-samples", "64",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    body = out.read_text()
+    section = body.split("### Over the years")[1].split("###")[0]
+    assert "(years-cost_per_1m_tokens_usd-fan.png)" in section
+    assert (tmp_path / "years-cost_per_1m_tokens_usd-fan.png").exists()
+    rows = [line for line in section.splitlines() if line.startswith("| 20")]
+    assert [row.split(" | ")[0] for row in rows] == [f"| {y}" for y in range(2020, 2031)]
+    assert rows[0].endswith("| $3.51/Mtoken |")  # the base case in 2020: the seed's figure
+    out = tmp_path / "sweep.md"
+    invoke(
+        "report", "priors/serving/chat-llama70b-h100-batch-sweep.toml", "--out", out,
+        "--draws", "20000", "--sobol-samples", "64",
+    )  # fmt: skip
+    section = out.read_text().split("### Across batch size")[1]
+    assert "| batch_size | P5 | median | P95 | base case | no number |" in section
+    rows = {line.split(" | ")[0]: line for line in section.splitlines() if line[:3] == "| 1"}
+    assert rows["| 1"].endswith("| 0 % |")  # batch 1 always fits
+    assert section.count("| n/a |") >= 1  # the base case's batch 256 does not fit: not priced
+    last = next(line for line in section.splitlines() if line.startswith("| 512 |"))
+    assert last.endswith("| > 99.9 % |") or last.endswith("| 100 % |")

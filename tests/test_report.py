@@ -110,8 +110,13 @@ def test_report_rejects_a_non_markdown_path(invoke, tmp_path):
 
 
 @pytest.mark.slow
-def test_committed_example_report_regenerates_identically(tmp_path, invoke, monkeypatch):
-    committed = (ROOT / "results" / "search-two-stage.md").read_text()
+@pytest.mark.parametrize(
+    ("name", "count"), [("search-two-stage", 4), ("gpt3-inference-2020-2030", 3)]
+)  # the second has a fan chart over the years
+def test_committed_example_report_regenerates_identically(
+    tmp_path, invoke, monkeypatch, name, count
+):
+    committed = (ROOT / "results" / f"{name}.md").read_text()
     command = next(line for line in committed.splitlines() if line.startswith("simulate report"))
     shutil.copytree(PRIORS, tmp_path / "priors")
     monkeypatch.chdir(tmp_path)
@@ -119,9 +124,9 @@ def test_committed_example_report_regenerates_identically(tmp_path, invoke, monk
 
     result = invoke(*shlex.split(command)[1:])
     assert result.exit_code == 0, result.stderr
-    assert (tmp_path / "results" / "search-two-stage.md").read_text() == committed
-    figures = sorted((ROOT / "results").glob("search-two-stage-*.png"))
-    assert len(figures) == 4
+    assert (tmp_path / "results" / f"{name}.md").read_text() == committed
+    figures = sorted((ROOT / "results").glob(f"{name}-*.png"))
+    assert len(figures) == count
     for figure in figures:
         # same matplotlib, same bytes: the figures carry no timestamp or version stamp
         assert (tmp_path / "results" / figure.name).read_bytes() == figure.read_bytes()

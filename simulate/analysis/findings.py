@@ -12,14 +12,16 @@ import numpy as np
 
 from simulate.analysis import calibration, sensitivity
 from simulate.analysis.calibration import Calibration
-from simulate.analysis.results import summarize
-from simulate.analysis.summary import QuantityError, Summary, TornadoRow
+from simulate.analysis.results import summarize, summarize_along
+from simulate.analysis.summary import AlongSummary, QuantityError, Summary, TornadoRow
+from simulate.core import along
 from simulate.core.engine import Draws, base_case, run
 from simulate.core.scenario import Scenario
 from simulate.core.thresholds import Threshold
 
 DEFAULT_DRAWS = 100_000
 DEFAULT_SOBOL_SAMPLES = 2**12
+FAN_PERCENTILES = (5, 25, 50, 75, 95)  # a fan chart's bands and median
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class Findings:
     calibration: Calibration | None = None
     posterior: Draws | None = None
     posterior_summary: Summary | None = None
+    # along years or a sweep: the summary at each coordinate, and the base case at each
+    along: AlongSummary | None = None
+    along_base: list[dict[str, np.ndarray]] | None = None
 
 
 def findings(
@@ -71,9 +76,15 @@ def findings(
         posterior_summary = summarize(
             scenario, posterior, (5, 50, 95), thresholds, effective_draws=fit.ess
         )
+    along_summary = along_base = None
+    if scenario.axis is not None:
+        stage(f"along {scenario.axis.dimension}")
+        per = along.run(scenario, draws, seed)
+        along_summary = summarize_along(scenario, per, FAN_PERCENTILES, thresholds)
+        along_base = [{**d.inputs, **d.outputs} for d in along.run_point(scenario)]
     return Findings(
         scenario, keys, result, summary, base, swings, drivers, method_note, kinds, draws, seed,
-        fit, posterior, posterior_summary,
+        fit, posterior, posterior_summary, along_summary, along_base,
     )  # fmt: skip
 
 

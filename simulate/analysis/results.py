@@ -20,6 +20,7 @@ import numpy as np
 from simulate.analysis.summary import (
     HISTOGRAM,
     AlongSummary,
+    ChoiceResult,
     DrawSummary,
     PointSummary,
     PointValue,
@@ -28,6 +29,8 @@ from simulate.analysis.summary import (
     ThresholdResult,
     UnknownQuantity,
 )
+from simulate.core import along
+from simulate.core.choices import Choice
 from simulate.core.engine import Draws, Streamed, default_workers
 from simulate.core.scenario import Scenario
 from simulate.core.statistics import Sketch, exact_statistics
@@ -315,9 +318,12 @@ def summarize_along(
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
     thresholds: Sequence[Threshold] = (),
     workers: int | None = None,
+    choices: Sequence[Choice] = (),
+    counts: Sequence[np.ndarray] | None = None,
 ) -> AlongSummary:
     """The summary at each coordinate of a run along the scenario's axis (kept draws, point
-    values or streamed sketches, one per coordinate)."""
+    values or streamed sketches, one per coordinate), with each of ``choices`` (their
+    ``counts`` from a streamed run; from kept draws they are counted here)."""
     axis = scenario.axis
     assert axis is not None
     summaries = tuple(
@@ -327,6 +333,20 @@ def summarize_along(
         for item in per
     )
     unit = scenario.unit(axis.dimension) if axis.swept else "year"
+    if choices and counts is None:
+        counts = along.choose(scenario, per, choices)  # type: ignore[arg-type]
+    found = tuple(
+        ChoiceResult(
+            choice.kind,
+            choice.target if isinstance(choice.target, str) else str(choice.target),
+            tuple(str(t) for t in choice.subject_to),
+            axis.values,
+            tuple(int(c) for c in counted[:-1]),
+            int(counted[-1]),
+            per[0].draws,
+        )
+        for choice, counted in zip(choices, counts or (), strict=True)
+    )
     return AlongSummary(
-        scenario.name, axis.dimension, unit, axis.values, summaries, tuple(scenario.along)
+        scenario.name, axis.dimension, unit, axis.values, summaries, tuple(scenario.along), found
     )

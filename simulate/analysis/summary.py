@@ -209,6 +209,50 @@ Summary = PointSummary | DrawSummary
 
 
 @dataclass(frozen=True)
+class ChoiceResult:
+    """How often each coordinate was the choice (:mod:`simulate.core.choices`), and how
+    often none qualified, over ``draws`` draws."""
+
+    kind: str
+    target: str  # the quantity, or the condition met first
+    subject_to: tuple[str, ...]
+    coordinates: tuple[float, ...]
+    counts: tuple[int, ...]  # per coordinate
+    none: int
+    draws: int
+
+    @property
+    def shares(self) -> list[float]:
+        return [count / self.draws for count in self.counts]
+
+    @property
+    def most_often(self) -> int | None:
+        """The index of the coordinate chosen in most draws (None if none ever was)."""
+        return (
+            int(max(range(len(self.counts)), key=lambda i: self.counts[i]))
+            if any(self.counts)
+            else None
+        )
+
+    def to_dict(self, dimension: str) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "target": self.target,
+            "subject_to": list(self.subject_to),
+            "shares": {
+                _label(c): share for c, share in zip(self.coordinates, self.shares, strict=True)
+            },
+            "none": self.none / self.draws,
+            "draws": self.draws,
+            "dimension": dimension,
+        }
+
+
+def _label(value: float) -> str:
+    return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
 class AlongSummary:
     """A run along a second dimension (years, or a swept assumption): one summary per
     coordinate, in order. ``moving`` names the assumptions that change along it."""
@@ -219,14 +263,14 @@ class AlongSummary:
     coordinates: tuple[float, ...]
     summaries: tuple[Summary, ...]
     moving: tuple[str, ...] = ()
+    choices: tuple[ChoiceResult, ...] = ()
 
     @property
     def first(self) -> Summary:
         return self.summaries[0]
 
     def label(self, index: int) -> str:
-        value = self.coordinates[index]
-        return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+        return _label(self.coordinates[index])
 
     def series(self, name: str) -> list[Any]:
         """One quantity's entry at each coordinate."""
@@ -244,6 +288,8 @@ class AlongSummary:
                 {self.dimension: _plain_number(coordinate), "outputs": entry["outputs"],
                  "inputs": entry["inputs"]}
             )  # fmt: skip
+        if self.choices:
+            head["choices"] = [choice.to_dict(self.dimension) for choice in self.choices]
         return head
 
 

@@ -27,6 +27,7 @@ def run_along(
     quiet: bool,
     show: bool,
     options: dict[str, Any],
+    choices: list[Any] = (),  # type: ignore[assignment]
 ) -> None:
     """Sample once, evaluate every draw at each year or swept value, and summarise each."""
     from simulate.analysis import results
@@ -49,20 +50,29 @@ def run_along(
         )  # fmt: skip
         if suffix == ".nc":
             check_disk(scenario, draws * len(scenario.axis.values), out)
+    counts: list[Any] | None = None
+    if choices and point:
+        raise PriorsError(
+            None, "--point", "--minimize, --maximize and --first choose draw by draw; the "
+            "base case is one draw: leave out --point",
+        )  # fmt: skip
     if point:
         per = along.run_point(scenario)
     elif keep:
         with progress_shown(show, draws, quiet) as progress:
             per = scheduled(along.run, scenario, draws, seed, method, progress=progress, **options)
     else:
+        found: list[Any] = []
         with progress_shown(show, draws, quiet) as progress:
             per = scheduled(
                 along.stream, scenario, draws, seed, method, progress=progress,
-                thresholds=thresholds, **options,
+                thresholds=thresholds, choices=choices, chosen=found.extend, **options,
             )  # fmt: skip
+        counts = found
     summary = results.summarize_along(
-        scenario, per, percentiles, thresholds, workers=options["workers"]
-    )
+        scenario, per, percentiles, thresholds, workers=options["workers"], choices=choices,
+        counts=counts,
+    )  # fmt: skip
     rendered = {
         "table": shown.table,
         "json": shown.json_text,

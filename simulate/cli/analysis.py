@@ -316,8 +316,6 @@ def report(
 
     from_options = [parse_threshold(t) for t in thresholds]
     scenario = scenario_from(file, sets, quiet)
-    if not quiet:
-        one_coordinate(scenario, "report")
     parsed = merged_thresholds(scenario, from_options)
     validate_names(scenario, parsed)
     checks.sobol_samples(sobol_samples)

@@ -158,6 +158,37 @@ def cli() -> None:
     "chunk by chunk in bounded memory, percentiles within 0.05 % of exact; auto: exact up "
     "to 4,194,304 draws.",
 )
+@click.option(
+    "--minimize",
+    "minimize",
+    metavar="NAME",
+    multiple=True,
+    help="Along years or a sweep: say, draw by draw, at which year or value NAME is lowest "
+    "(among those meeting --subject-to), as shares of the draws. Repeatable.",
+)
+@click.option(
+    "--maximize",
+    "maximize",
+    metavar="NAME",
+    multiple=True,
+    help="As --minimize, where NAME is highest. Repeatable.",
+)
+@click.option(
+    "--first",
+    "first",
+    metavar="CONDITION",
+    multiple=True,
+    help="Along years or a sweep: the first year or value where CONDITION holds, draw by draw "
+    '(e.g. --first "cost_per_1m_tokens_usd<0.5"), and how often never. Repeatable.',
+)
+@click.option(
+    "--subject-to",
+    "subject_to",
+    metavar="CONDITION",
+    multiple=True,
+    help="Only years or values where CONDITION holds count for --minimize, --maximize and "
+    '--first (e.g. "time_per_output_token_s<0.05"). Repeatable.',
+)
 @quiet_option("No progress bar or notes on stderr; library warnings hidden.")
 @set_option()
 @observe_option()
@@ -178,6 +209,10 @@ def run(
     quiet: bool,
     sets: tuple[str, ...],
     observe: tuple[str, ...],
+    minimize: tuple[str, ...] = (),
+    maximize: tuple[str, ...] = (),
+    first: tuple[str, ...] = (),
+    subject_to: tuple[str, ...] = (),
 ) -> None:
     """Sample a scenario and summarise every output and input.
 
@@ -203,13 +238,14 @@ def run(
     parsed_thresholds = merged_thresholds(scenario, from_options)
     validate_names(scenario, parsed_thresholds)
     keep = point or results.keeps_every_draw(scenario, draws, statistics)
+    choices = parse_choices(scenario, minimize, maximize, first, subject_to)
     if scenario.axis is not None:
         from simulate.cli.along import run_along
 
         run_along(
-            scenario, point=point, keep=keep, draws=draws, seed=seed, method=method,
-            percentiles=percentiles, thresholds=parsed_thresholds, output_format=output_format,
-            out=out, suffix=suffix, quiet=quiet,
+            scenario, choices=choices, point=point, keep=keep, draws=draws, seed=seed,
+            method=method, percentiles=percentiles, thresholds=parsed_thresholds,
+            output_format=output_format, out=out, suffix=suffix, quiet=quiet,
             show=not quiet and sys.stderr.isatty() and draws > chunk_size,
             options=dict(chunk_size=chunk_size, workers=workers, scheduler=scheduler),
         )  # fmt: skip
@@ -348,6 +384,51 @@ def calibrated(
     rendered = beside_posterior(fit, posterior, quiet)
     groups = calibration.inference_groups(scenario, posterior_draws, fit)
     return summary, rendered, groups
+
+
+def parse_choices(
+    scenario: Any,
+    minimize: tuple[str, ...],
+    maximize: tuple[str, ...],
+    first: tuple[str, ...],
+    subject_to: tuple[str, ...],
+) -> list[Any]:
+    """--minimize, --maximize and --first as choices (:mod:`simulate.core.choices`),
+    checked before anything is sampled."""
+    from simulate.analysis.summary import UnknownQuantity
+    from simulate.cli.common import option_for_quantities
+    from simulate.core.choices import Choice
+
+    given = [("--minimize", n) for n in minimize] + [("--maximize", n) for n in maximize]
+    given += [("--first", c) for c in first]
+    if not given:
+        if subject_to:
+            raise PriorsError(
+                None, "--subject-to", "applies to --minimize, --maximize or --first; none given"
+            )
+        return []
+    option = given[0][0]
+    if scenario.axis is None:
+        raise PriorsError(
+            None, option, "chooses along years or a sweep: this scenario has neither "
+            "([scenario] years = [...] or a [sweep] table)",
+        )  # fmt: skip
+    limits = [parse_threshold(text, key="--subject-to") for text in subject_to]
+    validate_names(scenario, limits, "--subject-to")
+    choices = []
+    for option, text in given:
+        if option == "--first":
+            condition = parse_threshold(text, key="--first")
+            validate_names(scenario, [condition], "--first")
+            choices.append(Choice("first", condition, tuple(limits)))
+            continue
+        if text not in [*scenario.outputs, *scenario.assumptions]:
+            with option_for_quantities(option):
+                raise UnknownQuantity(
+                    text, [*scenario.outputs, *scenario.assumptions], scenario.name
+                )
+        choices.append(Choice(option.removeprefix("--"), text, tuple(limits)))
+    return choices
 
 
 # where a streamed run with observations saves its draws' log weights (arviz's group)

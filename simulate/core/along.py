@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from simulate.core import execution
+from simulate.core.choices import Choice, Tally, tally
 from simulate.core.engine import (
     BLOCK_SIZE,
     DEFAULT_CHUNK_SIZE,
@@ -142,16 +143,41 @@ def _reduce_along(
     blocks: range,
     names: list[str],
     factors: tuple[tuple[Threshold, float], ...],
-) -> list[dict[str, Sketch]]:
+    wanted: tuple[Choice, ...] = (),
+) -> tuple[list[dict[str, Sketch]], list[np.ndarray]]:
     sampled = _sample(sampler, blocks)
     sketches = []
+    tallies: list[Tally] = []
     for index in range(len(scenario.axis.values)):  # type: ignore[union-attr]
         # one coordinate at a time: a chunk's memory does not grow with the coordinates.
         # What moves (the swept value, a year's trajectories) replaces its draws.
         produced = _at(scenario, sampled, index)
         quantities = chunk_quantities(scenario, sampler, blocks, sampled, produced)
         sketches.append(sketch_chunk(quantities, blocks, names, factors))
-    return sketches
+        if not tallies:
+            size = len(next(iter(quantities.values())))
+            tallies = [Tally(choice, size, choice_factors(scenario, choice)) for choice in wanted]
+        for each in tallies:
+            each.add(index, quantities)
+    coordinates = len(scenario.axis.values)  # type: ignore[union-attr]
+    return sketches, [each.counts(coordinates) for each in tallies]
+
+
+def choice_factors(scenario: Scenario, choice: Choice) -> dict[Threshold, float]:
+    """Each condition's factor from its reference quantity's unit to its quantity's."""
+    conditions = [*choice.subject_to, *([choice.target] if choice.kind == "first" else [])]
+    return {t: threshold_factor(t, scenario.unit) for t in conditions}  # type: ignore[misc]
+
+
+def choose(scenario: Scenario, per: Sequence[Draws], wanted: Sequence[Choice]) -> list[np.ndarray]:
+    """Each choice's counts over a kept run along the axis (one :class:`Draws` per coordinate)."""
+    results = []
+    for choice in wanted:
+        quantities = [{**d.inputs, **d.outputs} for d in per]
+        results.append(
+            tally([choice], quantities, per[0].draws, choice_factors(scenario, choice))[0]
+        )
+    return results
 
 
 def stream(
@@ -164,10 +190,14 @@ def stream(
     progress: Callable[[int], None] | None = None,
     scheduler: str | None = None,
     thresholds: Sequence[Threshold] = (),
+    choices: Sequence[Choice] = (),
+    chosen: Callable[[list[np.ndarray]], None] | None = None,
 ) -> list[Streamed]:
     """Sample and evaluate ``draws`` scenarios at every coordinate chunk by chunk, keeping
     only statistics: one :class:`Streamed` per coordinate (the same sketches a plain
-    :func:`~simulate.core.engine.stream` keeps, so the same bound and the same determinism)."""
+    :func:`~simulate.core.engine.stream` keeps, so the same bound and the same determinism).
+    ``chosen`` receives, when the run ends, each of ``choices``' counts
+    (:mod:`simulate.core.choices`), summed chunk by chunk."""
     axis = scenario.axis
     assert axis is not None
     sampler = make_sampler(scenario, draws, seed, method)
@@ -182,10 +212,15 @@ def stream(
     swept = {axis.dimension} - referenced if axis.swept else set()
     streamed_names = [n for n in names if n not in constant and n not in swept]
     found: list[dict[str, Sketch]] = [{} for _ in axis.values]
-    for blocks, per in execution.map_in_order(
+    counts: list[np.ndarray] = []
+    for blocks, reduced in execution.map_in_order(
         _reduce_along, scenario, sampler, _chunks(draws, chunk_size), workers, scheduler,
-        extra=(streamed_names, factors),
+        extra=(streamed_names, factors, tuple(choices)),
     ):  # fmt: skip
+        per, chunk_counts = reduced
+        counts = (
+            [a + b for a, b in zip(counts, chunk_counts, strict=True)] if counts else chunk_counts
+        )
         for sketches, chunk in zip(found, per, strict=True):
             for name, sketch in chunk.items():
                 if name in sketches:
@@ -202,4 +237,6 @@ def stream(
             everything.update(constant_sketches(scenario, draws, thresholds, value))
         ordered = {name: everything[name] for name in names}
         result.append(Streamed(ordered, tuple(thresholds), draws, seed, method))
+    if chosen is not None:
+        chosen(counts)
     return result

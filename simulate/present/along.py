@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from simulate.analysis.summary import AlongSummary, DrawSummary, PointSummary
+from simulate.analysis.summary import AlongSummary, ChoiceResult, DrawSummary, PointSummary
 from simulate.present.formatting import (
     _statistic_labels,
     _statistic_values,
@@ -92,12 +92,62 @@ def table(summary: AlongSummary) -> str:
                 "\n(no number: the share of draws that gave none — infeasible, or not finite — "
                 "left out of the row's statistics)"
             )
+    parts += _choices_text(summary)
     still = _unmoved(summary)
     if still is not None:
         sections = summary_table(still).split("\n\n")[1:]  # after its heading
         every = summary.dimension.replace("_", " ")
         parts.append(f"the same at every {every}:\n" + "\n\n".join(s for s in sections if s))
     return "\n\n".join(parts)
+
+
+def choice_heading(summary: AlongSummary, choice: ChoiceResult) -> str:
+    """What was chosen, in words: "batch_size that minimizes cost … where …"."""
+    if choice.kind == "first":
+        head = f"the first {summary.dimension} where {choice.target}"
+    else:
+        head = f"the {summary.dimension} that {choice.kind}s {choice.target}"
+    if choice.subject_to:
+        head += " (only where " + " and ".join(choice.subject_to) + ")"
+    return head
+
+
+def _none_label(summary: AlongSummary, choice: ChoiceResult) -> str:
+    if choice.kind == "first":
+        return f"never by {summary.label(len(summary.coordinates) - 1)}"
+    return "none qualifies"
+
+
+def choice_rows(summary: AlongSummary, choice: ChoiceResult) -> list[tuple[str, ...]]:
+    rows = [(summary.label(i), f"{100 * share:.3g} %") for i, share in enumerate(choice.shares)]
+    rows.append((_none_label(summary, choice), f"{100 * choice.none / choice.draws:.3g} %"))
+    return rows
+
+
+def _choices_text(summary: AlongSummary) -> list[str]:
+    parts = []
+    for choice in summary.choices:
+        rows = choice_rows(summary, choice)
+        header: tuple[str, ...] = (summary.dimension, "share")
+        if choice.kind == "first":  # and how many futures have met it by then
+            header += ("by then",)
+            reached = 0.0
+            for i, share in enumerate(choice.shares):
+                reached += share
+                rows[i] = (*rows[i], f"{100 * reached:.3g} %")
+            rows[-1] = (*rows[-1], "")
+        lines = [
+            choice_heading(summary, choice) + ", share of the draws:",
+            text_table(header, rows),
+        ]
+        best = choice.most_often
+        if best is not None:
+            lines.append(
+                f"most often {summary.label(best)}: in {100 * choice.shares[best]:.3g} % of the "
+                f"{choice.draws:,} scenarios"
+            )
+        parts.append("\n".join(lines))
+    return parts
 
 
 def _unmoved(summary: AlongSummary) -> DrawSummary | None:
@@ -122,6 +172,17 @@ def csv_text(summary: AlongSummary) -> str:
             writer.writerow((summary.dimension, *rows[0]))
         for row in rows[1:]:
             writer.writerow((summary.label(index), *row))
+    if summary.choices:  # a second table: one row per choice and coordinate
+        writer.writerow(())
+        writer.writerow(("kind", "target", "subject_to", summary.dimension, "share"))
+        for choice in summary.choices:
+            where = " and ".join(choice.subject_to)
+            for label, share in zip(
+                [summary.label(i) for i in range(len(summary.coordinates))] + ["none"],
+                [*choice.shares, choice.none / choice.draws],
+                strict=True,
+            ):
+                writer.writerow((choice.kind, choice.target, where, label, repr(share)))
     return out.getvalue()
 
 
@@ -147,6 +208,15 @@ def markdown(summary: AlongSummary) -> str:
             lines.append(
                 f"| {summary.label(index)} | " + " | ".join(cells) + f" | {low} – {high} |"
             )
+        lines.append("")
+    for choice in summary.choices:
+        lines += [
+            f"{choice_heading(summary, choice)}:",
+            "",
+            f"| {summary.dimension} | share of draws |",
+            "|---|---|",
+        ]
+        lines += [f"| {label} | {share} |" for label, share in choice_rows(summary, choice)]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -352,3 +352,52 @@ def prior_posterior(
         axes.set_title(tex_safe(f"{words}: before and after the observations"))
         axes.legend(frameon=False, fontsize=7)
         return figure
+
+
+def fan(
+    entries: Sequence[QuantitySummary],
+    coordinates: Sequence[float],
+    labels: Sequence[str],
+    base: Sequence[float],
+    name: str,
+    unit: str,
+    dimension: str,
+    path: Path,
+    plain: str = "",
+) -> Any:
+    """A fan chart of one quantity along years or swept values: the P5–P95 and P25–P75
+    bands, the median and the base case at each coordinate (each entry's percentiles must
+    include 5, 25, 50, 75 and 95). Swept values are evenly spaced and labelled, years are
+    placed as years."""
+    years = dimension == "year"
+    x = np.asarray(coordinates, dtype=float) if years else np.arange(len(coordinates), dtype=float)
+
+    def level(q: float) -> np.ndarray:
+        return np.array([np.nan if e.percentile(q) is None else e.percentile(q) for e in entries])
+
+    with canvas(path) as figure:
+        axes = figure.subplots()
+        axes.fill_between(x, level(5), level(95), color=LOW, alpha=0.18, linewidth=0,
+                          label="90 % of scenarios (P5–P95)")  # fmt: skip
+        axes.fill_between(x, level(25), level(75), color=LOW, alpha=0.35, linewidth=0,
+                          label="half of them (P25–P75)")  # fmt: skip
+        axes.plot(x, level(50), color=LOW, linewidth=1.8, label="median")
+        axes.plot(x, np.asarray(base, dtype=float), color="black", linestyle="--", linewidth=1,
+                  label="base case")  # fmt: skip
+        low, high = np.nanmin(level(5)), np.nanmax(level(95))
+        logarithmic = bool(np.isfinite(low) and low > 0 and high / low > 30)
+        if logarithmic:
+            axes.set_yscale("log")
+        _money_axis(axes.yaxis, unit, name)
+        if logarithmic:  # 1, 2, 5 in each decade, labelled as money or shares
+            from matplotlib.ticker import LogLocator, NullFormatter
+
+            axes.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            axes.yaxis.set_minor_formatter(NullFormatter())
+        axes.set_xticks(x, [str(label) for label in labels])
+        words = plain or name
+        axes.set_ylabel(tex_safe(words if unit == "1" else f"{words} ({unit})"))
+        axes.set_xlabel(dimension.replace("_", " "))
+        axes.set_title(tex_safe(f"{words}, by {dimension.replace('_', ' ')}"))
+        axes.legend(frameon=False, fontsize=7)
+        return figure

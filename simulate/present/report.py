@@ -34,7 +34,7 @@ from simulate.core.scenario import Scenario
 from simulate.core.statistics import sorted_percentiles
 from simulate.core.thresholds import Threshold, threshold_factor
 from simulate.io.files import write_text, write_together
-from simulate.present import figures, report_observations
+from simulate.present import figures, report_along, report_observations
 from simulate.present.humanize import humanize, is_share, plain_name, unit_label
 from simulate.present.notices import FEW_DRAWS, RELATIVE_ERROR
 
@@ -103,6 +103,10 @@ def write_report(
     if found.calibration is not None:
         observed, posterior_figures = report_observations.section(found, out)
         writers += posterior_figures
+    if found.along is not None:
+        fans, fan_figures = report_along.section(found, out)
+        observed += fans
+        writers += fan_figures
     markdown = _markdown(
         scenario, keys, summary, base, drivers, method_note, drawn, out, draws, seed, command,
         kinds, result, observed,

@@ -1,0 +1,90 @@
+"""The report's "Over the years" (or "Across <swept assumption>"): for each key output that
+moves, a fan chart and its median and 90 % interval at each year or value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from simulate.analysis.findings import Findings
+from simulate.present import figures
+from simulate.present.humanize import humanize, plain_name
+
+
+def section(
+    found: Findings, out: Path
+) -> tuple[list[str], list[tuple[Path, Callable[[Path], None]]]]:
+    """The section's Markdown lines and the figures it shows (path, writer)."""
+    summary, base = found.along, found.along_base
+    assert summary is not None and base is not None
+    scenario = found.scenario
+    dimension = summary.dimension
+    labels = [summary.label(i) for i in range(len(summary.coordinates))]
+    if dimension == "year":
+        moving = ", ".join(f"`{n}`" for n in summary.moving) or "nothing"
+        lines = [
+            "### Over the years",
+            "",
+            f"Each scenario is followed from {labels[0]} to {labels[-1]}: {moving} move with "
+            "the years at a rate drawn once per scenario, so each line through the fan is one "
+            "coherent future. The sections above describe the year the distributions were "
+            "stated for.",
+            "",
+        ]
+    else:
+        lines = [
+            f"### Across {dimension.replace('_', ' ')}",
+            "",
+            f"Each scenario is evaluated at every `{dimension}` of {', '.join(labels)}, the "
+            "other assumptions keeping their draws, so differences between values are not "
+            f"sampling noise. The sections above take `{dimension}` as declared.",
+            "",
+        ]
+    writers: list[tuple[Path, Callable[[Path], None]]] = []
+    for name in found.keys:
+        entries = summary.series(name)
+        if len({repr(e) for e in entries}) < 2:
+            continue  # the same everywhere
+        unit = scenario.unit(name)
+        values = [float(b[name]) for b in base]
+        plain = plain_name(name, scenario.description_of(name)).removeprefix("the ")
+        path = out.with_name(f"{out.stem}-{name}-fan.png")
+        writers.append((
+            path,
+            partial(
+                figures.fan, entries, summary.coordinates, labels, values, name, unit,
+                dimension, plain=plain,
+            ),
+        ))  # fmt: skip
+        alt = f"{plain}: median and 90 % band by {dimension.replace('_', ' ')}"
+        lines += [f"![{alt}]({path.name})", ""]
+        missing = any(entry.nonfinite for entry in entries)  # an infeasible batch, say
+        head = f"| {dimension} | P5 | median | P95 | base case |"
+        lines += [
+            head + (" no number |" if missing else ""),
+            "|---|---|---|---|---|" + "---|" * missing,
+        ]
+        for label, entry, value in zip(labels, entries, values, strict=True):
+            cells = [humanize(entry.percentile(q), unit, name) for q in (5, 50, 95)]
+            cells.append(humanize(value, unit, name))
+            if missing:
+                cells.append(_share(entry.nonfinite / found.draws))
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        if missing:
+            lines += [
+                "",
+                "*No number*: the share of scenarios with no value there (infeasible: it does "
+                "not fit, or misses a limit); the percentiles are over the others.",
+            ]
+        lines.append("")
+    return lines, writers
+
+
+def _share(share: float) -> str:
+    """A share as a percentage that never rounds a few draws away to 0 % or 100 %."""
+    if 0 < share < 0.001:
+        return "< 0.1 %"
+    if 0.999 < share < 1:
+        return "> 99.9 %"
+    return f"{100 * share:.3g} %"
