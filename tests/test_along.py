@@ -249,10 +249,10 @@ def test_the_python_api_runs_along_and_refuses_a_plain_run():
 
 def test_commands_that_do_not_go_along_say_what_they_describe(invoke, tmp_path):
     years = invoke(
-        "report", "priors/gpt3-inference-2020-2030.toml", "--out", tmp_path / "r.md",
-        "--draws", "2000", "--sobol-samples", "64",
+        "compare", "priors/gpt3-inference-2020-2030.toml", "priors/gpt3-inference.toml",
+        "--output", "inference_cost_per_1k_tokens_usd", "--draws", "2000",
     )  # fmt: skip
-    assert "report describes the scenario in the year of its distributions (2020)" in years.stderr
+    assert "compare describes the scenario in the year of its distributions (2020)" in years.stderr
     swept = invoke(
         "sensitivity", "priors/serving/chat-llama70b-h100-batch-sweep.toml", "--output",
         "cost_per_1m_output_tokens_usd", "--method", "tornado",
