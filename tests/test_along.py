@@ -474,3 +474,58 @@ def test_a_report_goes_along_the_years_and_a_sweep(invoke, tmp_path):
     assert section.count("| n/a |") >= 1  # the base case's batch 256 does not fit: not priced
     last = next(line for line in section.splitlines() if line.startswith("| 512 |"))
     assert last.endswith("| > 99.9 % |") or last.endswith("| 100 % |")
+
+
+@pytest.mark.slow
+def test_the_same_numbers_along_the_years_on_a_dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    from simulate.core.choices import Choice
+
+    scenario = _years()
+    draws = 2 * 65_536 + 3
+    first = [Choice("first", Threshold("inference_cost_per_1k_tokens_usd", "<", 0.003))]
+    local_counts: list = []
+    local = along.stream(scenario, draws, 5, workers=1, choices=first, chosen=local_counts.extend)
+    kept = along.run(scenario, draws, 5, workers=1)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        remote_counts: list = []
+        remote = along.stream(
+            scenario, draws, 5, chunk_size=65_536, scheduler=cluster.scheduler_address,
+            choices=first, chosen=remote_counts.extend,
+        )  # fmt: skip
+        remote_kept = along.run(
+            scenario, draws, 5, chunk_size=65_536, scheduler=cluster.scheduler_address
+        )
+    assert results.summarize_along(scenario, remote) == results.summarize_along(scenario, local)
+    assert remote_counts[0].tolist() == local_counts[0].tolist()
+    for a, b in zip(kept, remote_kept, strict=True):
+        for name, values in a.outputs.items():
+            np.testing.assert_array_equal(values, b.outputs[name])
+
+
+def test_the_shipped_search_question_gets_a_year(invoke):
+    shown = json.loads(
+        invoke(
+            "run", "priors/search-two-stage-2023-2030.toml", "--draws", "30000",
+            "--first", "query_cost_share_of_revenue<0.1", "--format", "json",
+        ).stdout
+    )  # fmt: skip
+    first = shown["choices"][0]
+    assert first["shares"]["2023"] < 0.01  # the seed's year: an answer costs 138 % of revenue
+    assert first["none"] < 0.01  # with the price of a capability falling 3–33× a year
+    share_2023 = shown["along"][0]["outputs"]["query_cost_share_of_revenue"]
+    assert share_2023["p50"] > 1.0
+
+
+def test_a_frontier_run_grows_with_compute_and_cheapens_with_its_price(invoke):
+    shown = json.loads(
+        invoke(
+            "run", "priors/frontier-training-2024-2030.toml", "--point", "--format", "json"
+        ).stdout
+    )
+    cost = [e["outputs"]["training_cost_usd"]["value"] for e in shown["along"]]
+    # at the point values: ×(1 + 3.5) compute and ×(1 − 0.24) price a year
+    for earlier, later in itertools.pairwise(cost):
+        assert later / earlier == pytest.approx(4.5 * 0.76, rel=1e-9)
