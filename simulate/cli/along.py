@@ -6,7 +6,15 @@ from typing import Any
 
 import click
 
-from simulate.cli.common import check_disk, check_memory, emit, finish, scheduled
+from simulate.cli.common import (
+    check_disk,
+    check_memory,
+    emit,
+    finish,
+    option_for_quantities,
+    scheduled,
+    validate_names,
+)
 from simulate.core.errors import PriorsError
 from simulate.present.progress import progress as progress_shown
 
@@ -87,3 +95,48 @@ def run_along(
         finish(out, lambda: files.write_text(text if text.endswith("\n") else text + "\n", out))
     if out and not quiet:
         click.echo(f"wrote {out}", err=True)
+
+
+def parse_choices(
+    scenario: Any,
+    minimize: tuple[str, ...],
+    maximize: tuple[str, ...],
+    first: tuple[str, ...],
+    subject_to: tuple[str, ...],
+) -> list[Any]:
+    """--minimize, --maximize and --first as choices (:mod:`simulate.core.choices`),
+    checked before anything is sampled."""
+    from simulate.analysis.summary import UnknownQuantity
+    from simulate.core.choices import Choice
+    from simulate.core.thresholds import parse_threshold
+
+    given = [("--minimize", n) for n in minimize] + [("--maximize", n) for n in maximize]
+    given += [("--first", c) for c in first]
+    if not given:
+        if subject_to:
+            raise PriorsError(
+                None, "--subject-to", "applies to --minimize, --maximize or --first; none given"
+            )
+        return []
+    option = given[0][0]
+    if scenario.axis is None:
+        raise PriorsError(
+            None, option, "chooses along years or a sweep: this scenario has neither "
+            "([scenario] years = [...] or a [sweep] table)",
+        )  # fmt: skip
+    limits = [parse_threshold(text, key="--subject-to") for text in subject_to]
+    validate_names(scenario, limits, "--subject-to")
+    choices = []
+    for option, text in given:
+        if option == "--first":
+            condition = parse_threshold(text, key="--first")
+            validate_names(scenario, [condition], "--first")
+            choices.append(Choice("first", condition, tuple(limits)))
+            continue
+        if text not in [*scenario.outputs, *scenario.assumptions]:
+            with option_for_quantities(option):
+                raise UnknownQuantity(
+                    text, [*scenario.outputs, *scenario.assumptions], scenario.name
+                )
+        choices.append(Choice(option.removeprefix("--"), text, tuple(limits)))
+    return choices

@@ -21,6 +21,7 @@ import click
 from simulate import __version__
 from simulate.cli import analysis as cli_analysis
 from simulate.cli import tables as cli_tables
+from simulate.cli.calibration import LOG_WEIGHT, beside_posterior, calibrated
 from simulate.cli.common import (
     check_disk,
     check_memory,
@@ -238,10 +239,10 @@ def run(
     parsed_thresholds = merged_thresholds(scenario, from_options)
     validate_names(scenario, parsed_thresholds)
     keep = point or results.keeps_every_draw(scenario, draws, statistics)
+    from simulate.cli.along import parse_choices, run_along
+
     choices = parse_choices(scenario, minimize, maximize, first, subject_to)
     if scenario.axis is not None:
-        from simulate.cli.along import run_along
-
         run_along(
             scenario, choices=choices, point=point, keep=keep, draws=draws, seed=seed,
             method=method, percentiles=percentiles, thresholds=parsed_thresholds,
@@ -360,96 +361,6 @@ def run(
         finish(out, lambda: files.write_text(text if text.endswith("\n") else text + "\n", out))
     if out and not quiet:
         click.echo(f"wrote {out}", err=True)
-
-
-def calibrated(
-    scenario: Any,
-    kept: Any,
-    summary: Any,
-    percentiles: tuple[float, ...],
-    thresholds: list[Any],
-    workers: int | None,
-    quiet: bool,
-) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """The posterior beside the prior: renderers of both for each format, and arviz's groups
-    for --out .nc, after saying (on stderr) when the posterior cannot be trusted."""
-    from simulate.analysis import calibration, results
-
-    fit = calibration.calibrate(scenario, kept)
-    posterior_draws = calibration.resample(kept, fit)
-    posterior = results.summarize(
-        scenario, posterior_draws, percentiles, thresholds,
-        workers=workers, effective_draws=fit.ess,
-    )  # fmt: skip
-    rendered = beside_posterior(fit, posterior, quiet)
-    groups = calibration.inference_groups(scenario, posterior_draws, fit)
-    return summary, rendered, groups
-
-
-def parse_choices(
-    scenario: Any,
-    minimize: tuple[str, ...],
-    maximize: tuple[str, ...],
-    first: tuple[str, ...],
-    subject_to: tuple[str, ...],
-) -> list[Any]:
-    """--minimize, --maximize and --first as choices (:mod:`simulate.core.choices`),
-    checked before anything is sampled."""
-    from simulate.analysis.summary import UnknownQuantity
-    from simulate.cli.common import option_for_quantities
-    from simulate.core.choices import Choice
-
-    given = [("--minimize", n) for n in minimize] + [("--maximize", n) for n in maximize]
-    given += [("--first", c) for c in first]
-    if not given:
-        if subject_to:
-            raise PriorsError(
-                None, "--subject-to", "applies to --minimize, --maximize or --first; none given"
-            )
-        return []
-    option = given[0][0]
-    if scenario.axis is None:
-        raise PriorsError(
-            None, option, "chooses along years or a sweep: this scenario has neither "
-            "([scenario] years = [...] or a [sweep] table)",
-        )  # fmt: skip
-    limits = [parse_threshold(text, key="--subject-to") for text in subject_to]
-    validate_names(scenario, limits, "--subject-to")
-    choices = []
-    for option, text in given:
-        if option == "--first":
-            condition = parse_threshold(text, key="--first")
-            validate_names(scenario, [condition], "--first")
-            choices.append(Choice("first", condition, tuple(limits)))
-            continue
-        if text not in [*scenario.outputs, *scenario.assumptions]:
-            with option_for_quantities(option):
-                raise UnknownQuantity(
-                    text, [*scenario.outputs, *scenario.assumptions], scenario.name
-                )
-        choices.append(Choice(option.removeprefix("--"), text, tuple(limits)))
-    return choices
-
-
-# where a streamed run with observations saves its draws' log weights (arviz's group)
-LOG_WEIGHT = ("sample_stats_prior", "log_weight")
-
-
-def beside_posterior(fit: Any, posterior: Any, quiet: bool) -> dict[str, Any]:
-    """Renderers of the prior beside the posterior for each format, after saying (on
-    stderr) when the posterior cannot be trusted."""
-    from simulate.present import calibration as shown
-    from simulate.present import formatting
-
-    if not quiet:
-        for line in shown.warnings(fit):
-            click.echo(line, err=True)
-    return {
-        "table": lambda prior: shown.table(prior, posterior, fit),
-        "json": lambda prior: formatting.to_json(shown.to_dict(prior, posterior, fit)),
-        "csv": lambda prior: shown.csv(prior, posterior, fit),
-        "markdown": lambda prior: shown.markdown(prior, posterior, fit),
-    }
 
 
 @cli.command()
