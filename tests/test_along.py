@@ -529,3 +529,49 @@ def test_a_frontier_run_grows_with_compute_and_cheapens_with_its_price(invoke):
     # at the point values: ×(1 + 3.5) compute and ×(1 − 0.24) price a year
     for earlier, later in itertools.pairwise(cost):
         assert later / earlier == pytest.approx(4.5 * 0.76, rel=1e-9)
+
+
+def test_set_replaces_the_base_years_value_or_the_growth_and_keeps_the_trajectory(invoke):
+    path = "priors/gpt3-inference-2020-2030.toml"
+
+    def per_year(*sets: str) -> list[float]:
+        args = [a for s in sets for a in ("--set", s)]
+        shown = json.loads(invoke("run", path, "--point", "--format", "json", *args).stdout)
+        return [e["inputs"]["accelerator_hour_usd"]["value"] for e in shown["along"]]
+
+    assert per_year("accelerator_hour_usd=2")[:2] == pytest.approx([2.0, 2.0 * 0.76])
+    assert per_year("accelerator_hour_usd_growth_per_year=-0.5")[:3] == pytest.approx(
+        [2.4025, 2.4025 / 2, 2.4025 / 4]
+    )
+
+
+def test_a_sweep_of_a_correlated_assumption_is_refused_as_set_refuses_it(invoke, priors_file):
+    path = priors_file(
+        "[scenario]\nname = 'c'\nmodels = ['inference']\n[assumptions]\nactive_params = 1e9\n"
+        "peak_flops_per_s = { fixed = 312, unit = 'TFLOP/s' }\n"
+        "inference_mfu = { beta = [0.1, 0.3] }\naccelerator_hour_usd = { lognormal = [1, 3] }\n"
+        '[correlations]\n"inference_mfu, accelerator_hour_usd" = 0.8\n'
+        "[sweep]\ninference_mfu = [0.1, 0.3]\n"
+    )
+    result = invoke("run", path, "--draws", "1000")
+    assert result.exit_code == 2
+    assert "sweep.inference_mfu" in result.stderr and "drawn together" in result.stderr
+
+
+def test_a_choice_that_cannot_move_says_so_and_a_first_crossing_gives_its_median_year(invoke):
+    path = "priors/gpt3-inference-2020-2030.toml"
+    tied = invoke("run", path, "--draws", "5000", "--minimize", "inference_flops_per_token", "-q")
+    assert "note: inference_flops_per_token is the same at every year: every draw ties" in (
+        tied.stdout
+    )
+    crossing = invoke("run", path, "--draws", "30000", "--first", "cost_per_1m_tokens_usd<0.5")
+    shares = json.loads(
+        invoke("run", path, "--draws", "30000", "--first", "cost_per_1m_tokens_usd<0.5",
+               "--format", "json").stdout
+    )["choices"][0]["shares"]  # fmt: skip
+    reached, median = 0.0, None
+    for year, share in shares.items():
+        reached += share
+        if reached >= 0.5 and median is None:
+            median = year
+    assert f"half the scenarios by {median}" in crossing.stdout

@@ -248,3 +248,9 @@ def test_sensitivity_gives_the_rank_correlations_of_the_posterior_too(invoke):
     assert "spearman" in table.stderr  # the note says which method uses the observations
     rows = invoke(*args, "--format", "csv").stdout.splitlines()
     assert any(r.startswith("training_cost_usd,posterior spearman,training_mfu,rho,") for r in rows)
+
+
+def test_a_streamed_posterior_needs_something_observed():
+    scenario = simulate.load("priors/gpt3-inference.toml")
+    with pytest.raises(simulate.PriorsError, match="nothing was observed"):
+        streamed.stream(scenario, 70_000, 1)

@@ -194,8 +194,8 @@ def weighted_summary(
     """Statistics of one quantity's weighted draws (a streamed posterior). Monte Carlo
     errors use ``effective_draws``; the non-finite draws are reported as the share of the
     weight they carry, counted out of ``draws``."""
-    results = tuple(
-        ThresholdResult(t.name, t.op, t.value, hits / seen if seen else None)
+    results = tuple(  # two float sums of weights can differ by an ulp: at most 1
+        ThresholdResult(t.name, t.op, t.value, min(hits / seen, 1.0) if seen else None)
         for t, hits, seen in zip(thresholds, sketch.hits, sketch.seen, strict=True)
     )
     everything = sketch.weight + sketch.nonfinite

@@ -8,8 +8,10 @@ sampler regenerates any block from the seed):
    also gives, per observation and for all of them together, its largest log-likelihoods
    (with their draw numbers), the largest, the smallest and how many are finite. PSIS only
    smooths the largest ``M = ⌈min(n/5, 3√n)⌉`` log weights (Vehtari et al. 2024), so these
-   (exact, whatever the chunking: ties go to the lower draw number) give k̂ and the smoothed
-   tail exactly as ``arviz.psislw`` over every draw would.
+   (exact, whatever the chunking) give k̂ and the smoothed tail as ``arviz.psislw`` over
+   every draw would. Among tied log weights the smoothed values go in draw order (the lower
+   draw number gets the larger), where arviz's unstable sort puts them in any order: the same
+   values, the same k̂ and ESS, possibly on other draws of the tie.
 2. Each block is regenerated and its draws weighted — ``exp(log-likelihood − max)``, the
    smoothed value for a tail draw — into a :class:`~simulate.core.weighted_sketch.WeightedSketch`
    per quantity, folded in block order; the sums of the weights and of their squares give
@@ -45,6 +47,7 @@ from simulate.analysis.results import (
 from simulate.analysis.summary import DrawSummary, QuantitySummary, Summary
 from simulate.core import engine, execution
 from simulate.core.engine import BLOCK_SIZE, Streamed
+from simulate.core.errors import PriorsError
 from simulate.core.scenario import Scenario
 from simulate.core.thresholds import Threshold, threshold_factor, weigh_hits
 from simulate.core.weighted_sketch import WeightedSketch
@@ -237,6 +240,12 @@ def stream(
     ``workers`` or ``scheduler``. ``sink`` receives the prior draws chunk by chunk (as for
     :func:`simulate.core.engine.stream`), ``weights_sink(start, log_weights)`` their joint
     smoothed log weights, relative to the largest: subtract ``log_total`` to normalise them."""
+    if not scenario.observations:
+        raise PriorsError(
+            scenario.path, "observations",
+            "nothing was observed: a posterior needs [observations] or --observe "
+            "(simulate.stream summarises the prior)",
+        )  # fmt: skip
     size = tail_size(draws) + 1
     found: list[Largest] = []
     spans: list[tuple[float, float]] = []

@@ -249,7 +249,7 @@ class ChoiceResult:
 
 
 def _label(value: float) -> str:
-    return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+    return f"{int(value)}" if float(value).is_integer() and abs(value) < 1e6 else f"{value:g}"
 
 
 @dataclass(frozen=True)

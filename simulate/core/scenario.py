@@ -66,7 +66,7 @@ class Axis:
 
     def label(self, index: int) -> str:
         value = self.values[index]
-        return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+        return f"{int(value)}" if float(value).is_integer() and abs(value) < 1e6 else f"{value:g}"
 
 
 @dataclass(frozen=True)

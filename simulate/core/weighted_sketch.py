@@ -88,9 +88,11 @@ class WeightedSketch:
         if not len(values):
             return sketch
         total = float(np.sum(weights))
+        # np.sum, not np.dot: a multithreaded BLAS splits a dot product by its thread count,
+        # which would make the last digits depend on the machine
         with np.errstate(over="ignore", invalid="ignore"):
-            mean = float(np.dot(weights, values) / total)
-            m2 = float(np.dot(weights, np.square(values - mean)))
+            mean = float(np.sum(weights * values) / total)
+            m2 = float(np.sum(weights * np.square(values - mean)))
         sketch.weight, sketch.moments = total, (total, mean, m2)
         sketch.minimum, sketch.maximum = float(values.min()), float(values.max())
         zero = values == 0

@@ -132,7 +132,8 @@ def to_dataset_along(scenario: Scenario, per: Any) -> Any:
             values = np.broadcast_to(np.asarray(first.inputs[name], dtype=float), (first.draws,))
             variables[name] = xr.Variable(("chain", "draw"), values[np.newaxis, :], attrs)
     coordinate_attrs = variable_attrs(scenario, dimension) if axis.swept else {"unit": "year"}
-    coords = {dimension: xr.Variable((dimension,), np.asarray(axis.values), coordinate_attrs)}
+    values = np.asarray(axis.values, dtype=float if axis.swept else np.int64)
+    coords = {dimension: xr.Variable((dimension,), values, coordinate_attrs)}
     attrs = dataset_attrs(scenario, first.draws, first.seed, first.method)
     attrs["dimension"] = dimension
     return xr.Dataset(variables, coords=coords, attrs=attrs)

@@ -63,6 +63,18 @@ def table(summary: AlongSummary) -> str:
                 (name, unit_label(unit, name), *(cell(e.value, unit, name) for e in entries))
             )
         parts.append(text_table(header, rows))
+        moving = set(_moving(summary))
+        still = [
+            (name, unit_label(e.unit, name), cell(e.value, e.unit, name))
+            for section in (first.outputs, first.inputs)
+            for name, e in section.items()
+            if name not in moving
+        ]
+        if still:
+            every = summary.dimension.replace("_", " ")
+            parts.append(
+                f"the same at every {every}:\n" + text_table(("quantity", "unit", "value"), still)
+            )
         return "\n\n".join(parts)
     for name in _moving(summary):
         entries = summary.series(name)
@@ -79,7 +91,7 @@ def table(summary: AlongSummary) -> str:
                 for t in entry.thresholds
             ]
             if missing:
-                chances.append(f"{100 * entry.nonfinite / first.draws:.3g} %")
+                chances.append(share_text(entry.nonfinite / first.draws))
             rows.append((summary.label(index), *cells, *chances))
         conditions = [f"P({t.condition})" for t in entries[0].thresholds]
         conditions += ["no number"] if missing else []
@@ -119,8 +131,10 @@ def _none_label(summary: AlongSummary, choice: ChoiceResult) -> str:
 
 
 def choice_rows(summary: AlongSummary, choice: ChoiceResult) -> list[tuple[str, ...]]:
-    rows = [(summary.label(i), f"{100 * share:.3g} %") for i, share in enumerate(choice.shares)]
-    rows.append((_none_label(summary, choice), f"{100 * choice.none / choice.draws:.3g} %"))
+    rows: list[tuple[str, ...]] = [
+        (summary.label(i), share_text(share)) for i, share in enumerate(choice.shares)
+    ]
+    rows.append((_none_label(summary, choice), share_text(choice.none / choice.draws)))
     return rows
 
 
@@ -134,20 +148,55 @@ def _choices_text(summary: AlongSummary) -> list[str]:
             reached = 0.0
             for i, share in enumerate(choice.shares):
                 reached += share
-                rows[i] = (*rows[i], f"{100 * reached:.3g} %")
+                rows[i] = (*rows[i], share_text(reached))
             rows[-1] = (*rows[-1], "")
         lines = [
             choice_heading(summary, choice) + ", share of the draws:",
             text_table(header, rows),
         ]
-        best = choice.most_often
-        if best is not None:
-            lines.append(
-                f"most often {summary.label(best)}: in {100 * choice.shares[best]:.3g} % of the "
-                f"{choice.draws:,} scenarios"
-            )
+        lines += _choice_words(summary, choice)
         parts.append("\n".join(lines))
     return parts
+
+
+def _choice_words(summary: AlongSummary, choice: ChoiceResult) -> list[str]:
+    """The answer in words: the value chosen most often, or for a first crossing the year by
+    which half the scenarios have crossed."""
+    if choice.kind == "first":
+        reached = 0.0
+        for index, share in enumerate(choice.shares):
+            reached += share
+            if reached >= 0.5:
+                return [f"half the scenarios by {summary.label(index)}"]
+        last = summary.label(len(summary.coordinates) - 1)
+        return [f"fewer than half the scenarios by {last} ({share_text(reached)})"]
+    words = []
+    if choice.target in _moving_or_not(summary) and choice.target not in _moving(summary):
+        words.append(
+            f"note: {choice.target} is the same at every {summary.dimension.replace('_', ' ')}:"
+            " every draw ties, and a tie goes to the first"
+        )
+    best = choice.most_often
+    if best is not None:
+        words.append(
+            f"most often {summary.label(best)}: in {share_text(choice.shares[best])} of the "
+            f"{choice.draws:,} scenarios"
+        )
+    return words
+
+
+def _moving_or_not(summary: AlongSummary) -> set[str]:
+    first = summary.first
+    return {*first.outputs, *first.inputs}
+
+
+def share_text(share: float) -> str:
+    """A share as a percentage that never rounds a few draws away to 0 % or 100 %."""
+    if 0 < share < 0.001:
+        return "< 0.1 %"
+    if 0.999 < share < 1:
+        return "> 99.9 %"
+    return f"{100 * share:.3g} %"
 
 
 def _unmoved(summary: AlongSummary) -> DrawSummary | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from simulate.analysis.findings import Findings
 from simulate.present import figures
+from simulate.present.along import share_text
 from simulate.present.humanize import humanize, plain_name
 
 
@@ -69,7 +70,7 @@ def section(
             cells = [humanize(entry.percentile(q), unit, name) for q in (5, 50, 95)]
             cells.append(humanize(value, unit, name))
             if missing:
-                cells.append(_share(entry.nonfinite / found.draws))
+                cells.append(share_text(entry.nonfinite / found.draws))
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         if missing:
             lines += [
@@ -79,12 +80,3 @@ def section(
             ]
         lines.append("")
     return lines, writers
-
-
-def _share(share: float) -> str:
-    """A share as a percentage that never rounds a few draws away to 0 % or 100 %."""
-    if 0 < share < 0.001:
-        return "< 0.1 %"
-    if 0.999 < share < 1:
-        return "> 99.9 %"
-    return f"{100 * share:.3g} %"

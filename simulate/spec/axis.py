@@ -112,6 +112,13 @@ def axis(
         )
     if scenario.assumptions[name].trajectory is not None:
         raise PriorsError(file, key, f"{name} moves with the years; it cannot also be swept")
+    if name in scenario.dependence.drawn_together:  # as --set refuses it
+        raise PriorsError(
+            file, key,
+            f"{name} is drawn together with other assumptions ([correlations] or a joint set): "
+            "swept values would keep their partners' draws as if it still varied with them; "
+            "remove it from the correlation or joint set to sweep it",
+        )  # fmt: skip
     for value in values:
         if isinstance(value, bool) or not math.isfinite(value):
             raise PriorsError(file, key, f"expected finite numbers, got {value!r}")
@@ -141,15 +148,14 @@ def check_domains_along(scenario: Scenario, file: str, check: Callable[[Scenario
             try:
                 check(at_value(scenario, value))
             except PriorsError as exc:
-                raise PriorsError(
-                    file, f"sweep.{scenario.axis.dimension}", f"{value:g}: {exc.message}"
-                ) from None
+                raise PriorsError(file, f"sweep.{scenario.axis.dimension}", exc.message) from None
         return
     for name in scenario.along:
         assumption = scenario.assumptions[name]
         trajectory = assumption.trajectory
         growth = scenario.assumptions[trajectory.growth].distribution
         base = assumption.distribution
+        unit = "" if assumption.unit == "1" else f" {assumption.unit}"
         for year in scenario.axis.values:
             steps = year - trajectory.base_year
             ends = [b * (1.0 + g) ** steps for b in _ends(base) for g in _ends(growth)]
@@ -168,7 +174,7 @@ def check_domains_along(scenario: Scenario, file: str, check: Callable[[Scenario
                 except PriorsError as exc:
                     raise PriorsError(
                         assumption.file, f"assumptions.{name}.growth_per_year",
-                        f"in {int(year)} {name} reaches {value:.4g} {assumption.unit} (one "
+                        f"in {int(year)} {name} reaches {value:.4g}{unit} (one "
                         f"draw in a billion of its value and of its growth): {exc.message}",
                     ) from None  # fmt: skip
 

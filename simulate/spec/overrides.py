@@ -19,7 +19,9 @@ from simulate.core.errors import PriorsError
 OPTION = "--set"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _FAMILY = re.compile(r"^([a-z]+)\s*:\s*(.+)$", re.S)
-_KEPT = ("unit", "source", "description")
+# kept from the declaration a --set replaces: its words, and how it moves with the years
+_KEPT = ("unit", "source", "description", "base_year", "growth_per_year")
+GROWTH = "_growth_per_year"
 
 
 def parse(text: str) -> tuple[str, str]:
@@ -74,6 +76,13 @@ def apply(
     known = set(own) | {n for n, (section, _, _) in included.items() if section == "assumptions"}
     changed = dict(own)
     for name, text in overrides.items():
+        moving = name.removesuffix(GROWTH)
+        if name.endswith(GROWTH) and moving in known:  # an assumption's growth per year
+            base = own[moving] if moving in own else included[moving][1]
+            if isinstance(base, dict) and "growth_per_year" in base:
+                entry = {**base, "growth_per_year": declaration(name, text)}
+                changed[moving] = entry
+                continue
         if name not in known:
             raise PriorsError(
                 None,
