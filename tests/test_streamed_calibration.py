@@ -41,10 +41,44 @@ def test_the_tail_from_the_largest_weights_is_arviz_psislw_over_every_draw(n, in
     tail = streamed.smooth(_largest(log_likelihood), n)
     ours = tail.log_weights_of(log_likelihood.copy(), 0)
     ours = ours - np.logaddexp.reduce(ours)
-    theirs, k_hat, _ = calibration._smoothed(log_likelihood)
+    theirs, k_hat = _arviz_psislw(log_likelihood)
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9)
     assert tail.pareto_k == pytest.approx(k_hat, rel=1e-12) or math.isnan(k_hat)
     assert len(tail.draws) > 4  # a tail was smoothed, not left raw
+
+
+def _arviz_psislw(log_weights: np.ndarray) -> tuple[np.ndarray, float]:
+    """arviz's own PSIS, with draws of no weight (-inf) far below the others, normalised."""
+    finite = np.isfinite(log_weights)
+    floor = np.min(log_weights[finite]) - 1000.0
+    with np.errstate(all="ignore"):
+        smoothed, k_hat = arviz.psislw(np.where(finite, log_weights, floor), reff=1.0)
+    smoothed = np.where(finite, smoothed, -np.inf)
+    return smoothed - np.logaddexp.reduce(smoothed), float(k_hat)
+
+
+def test_the_kept_path_is_arviz_psislw_without_importing_arviz():
+    rng = np.random.default_rng(11)
+    log_weights = -0.5 * np.square(rng.standard_t(3, 50_000))
+    ours, k_hat, ess = calibration._smoothed(log_weights)
+    theirs, arviz_k = _arviz_psislw(log_weights)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    assert k_hat == pytest.approx(arviz_k, rel=1e-12)
+    assert ess == pytest.approx(1 / np.sum(np.exp(2 * theirs)), rel=1e-9)
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, simulate; from simulate.core import engine; from simulate.analysis import "
+        "calibration; s = simulate.load('priors/llama2-70b-reported-hours.toml'); "
+        "calibration.calibrate(s, engine.run(s, 70000, 1)); print('arviz' in sys.modules)"
+    )
+    from tests.conftest import ROOT
+
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert ran.stdout.strip() == "False"
 
 
 def test_a_tail_of_ties_has_no_pareto_k_like_the_kept_path():
@@ -52,6 +86,7 @@ def test_a_tail_of_ties_has_no_pareto_k_like_the_kept_path():
     tail = streamed.smooth(_largest(log_likelihood), len(log_likelihood))
     assert math.isnan(tail.pareto_k)
     assert math.isnan(calibration._smoothed(log_likelihood)[1])
+    assert not np.isfinite(_arviz_psislw(log_likelihood)[1])  # arviz: inf, no tail to fit
 
 
 def _weighted_sketch(values: np.ndarray, weights: np.ndarray) -> WeightedSketch:

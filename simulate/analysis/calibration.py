@@ -2,10 +2,11 @@
 
 Each prior draw is weighted by the likelihood of what was observed given that draw
 (:meth:`~simulate.core.observations.Observation.log_likelihood`, summed over observations);
-arviz's PSIS (``arviz.psislw``, Vehtari et al. 2024, "Pareto smoothed importance sampling")
-smooths the largest weights and estimates the Pareto shape k̂ of their tail. The posterior
-is then an honest resample: the prior draws taken with probability proportional to their
-weights (systematic resampling, seeded from the run's seed), so that percentiles, the HDI,
+Pareto-smoothed importance sampling (:mod:`simulate.analysis.psis`: arviz's ``psislw`` step
+by step, Vehtari et al. 2024) smooths the largest weights and estimates the Pareto shape k̂
+of their tail. The posterior is then an honest resample: the prior draws taken with
+probability proportional to their weights (systematic resampling, seeded from the run's
+seed), so that percentiles, the HDI,
 thresholds and sensitivity are computed as for any run.
 
 How far to trust it: k̂ above 0.7 means the weights' tail is too heavy for the estimate to
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulate.analysis.psis import smoothed
 from simulate.core.distributions import fmt
 from simulate.core.engine import Draws
 from simulate.core.errors import PriorsError
@@ -108,20 +110,8 @@ def _values(draws: Draws, name: str) -> np.ndarray:
 
 def _smoothed(log_weights: np.ndarray) -> tuple[np.ndarray, float, float]:
     """PSIS over unnormalised log weights (``-inf`` allowed): smoothed normalised log weights,
-    k̂ and the effective sample size."""
-    import arviz  # imported only when there are observations: it takes a second
-
-    finite = np.isfinite(log_weights)
-    floor = np.min(log_weights[finite]) - 1000.0  # exp() of it is 0 beside any finite draw
-    with np.errstate(all="ignore"):  # arviz's own exp() of the tail overflows harmlessly
-        smoothed, k_hat = arviz.psislw(np.where(finite, log_weights, floor), reff=1.0)
-    if not np.isfinite(k_hat):  # tied weights (a discrete quantity): no tail to fit
-        k_hat = math.nan
-    smoothed = np.asarray(smoothed, dtype=float)
-    smoothed = np.where(finite, smoothed, -np.inf)
-    smoothed = smoothed - np.logaddexp.reduce(smoothed)
-    weights = np.exp(smoothed)
-    return smoothed, float(k_hat), float(1.0 / np.sum(weights * weights))
+    k̂ and the effective sample size (:func:`simulate.analysis.psis.smoothed`)."""
+    return smoothed(log_weights)
 
 
 def calibrate(scenario: Scenario, draws: Draws) -> Calibration:

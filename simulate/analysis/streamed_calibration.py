@@ -38,6 +38,7 @@ from simulate.analysis.calibration import (
     k_hat_limit,
     no_joint_draw,
 )
+from simulate.analysis.psis import Largest, Tail, smooth, tail_size
 from simulate.analysis.results import (
     DEFAULT_PERCENTILES,
     HISTOGRAM,
@@ -52,13 +53,6 @@ from simulate.core.scenario import Scenario
 from simulate.core.thresholds import Threshold, threshold_factor, weigh_hits
 from simulate.core.weighted_sketch import WeightedSketch
 
-_LOG_TINY = float(np.log(np.finfo(float).tiny))  # arviz's floor for the tail's cutoff
-
-
-def tail_size(draws: int) -> int:
-    """How many of the largest log weights PSIS smooths (arviz's ``cutoff_ind``, less one)."""
-    return math.ceil(min(draws / 5.0, 3 * (draws / 1.0) ** 0.5))  # as arviz computes it
-
 
 def log_likelihoods(scenario: Scenario, quantities: dict[str, np.ndarray]) -> list[np.ndarray]:
     """Each observation's log-likelihood over a chunk's draws, then their sum (the joint),
@@ -68,87 +62,6 @@ def log_likelihoods(scenario: Scenario, quantities: dict[str, np.ndarray]) -> li
     for values in tracks:
         total = total + values
     return [*tracks, total]
-
-
-@dataclass
-class Largest:
-    """The ``size`` largest finite values seen (ties: the lower draw first), their draw
-    numbers, and the finite values' count, maximum and minimum."""
-
-    size: int
-    values: np.ndarray
-    draws: np.ndarray
-    finite: int = 0
-    maximum: float = -math.inf
-    minimum: float = math.inf
-
-    @classmethod
-    def of(cls, size: int, values: np.ndarray, first_draw: int) -> Largest:
-        finite = np.flatnonzero(np.isfinite(values))
-        kept = values[finite]
-        found = cls(size, np.empty(0), np.empty(0, dtype=np.int64), len(finite))
-        if len(finite):
-            found.maximum, found.minimum = float(kept.max()), float(kept.min())
-            found._keep(kept, finite + first_draw)
-        return found
-
-    def _keep(self, values: np.ndarray, draws: np.ndarray) -> None:
-        order = np.lexsort((draws, -values))[: self.size]
-        self.values, self.draws = values[order], draws[order]
-
-    def merge(self, other: Largest) -> None:
-        self.finite += other.finite
-        self.maximum = max(self.maximum, other.maximum)
-        self.minimum = min(self.minimum, other.minimum)
-        self._keep(
-            np.concatenate((self.values, other.values)), np.concatenate((self.draws, other.draws))
-        )
-
-
-@dataclass(frozen=True)
-class Tail:
-    """How one track's draws are weighted: ``exp(log-likelihood − maximum)``, except the
-    smoothed tail draws (``draws`` ascending, ``log_weights`` relative to the maximum)."""
-
-    maximum: float
-    draws: np.ndarray
-    log_weights: np.ndarray
-    pareto_k: float
-
-    def log_weights_of(self, log_likelihood: np.ndarray, first_draw: int) -> np.ndarray:
-        """The log weights (relative to the largest) of draws ``first_draw …``."""
-        log_weights = log_likelihood - self.maximum  # -inf stays -inf: weight 0
-        lo, hi = np.searchsorted(self.draws, [first_draw, first_draw + len(log_weights)])
-        log_weights[self.draws[lo:hi] - first_draw] = self.log_weights[lo:hi]
-        return log_weights
-
-
-def smooth(largest: Largest, draws: int) -> Tail:
-    """PSIS's tail for one track, from its largest log weights: arviz's ``_psislw`` step by
-    step (the same cutoff, generalized Pareto fit, smoothed order statistics and truncation)."""
-    from arviz.stats.stats import _gpdfit, _gpinv  # arviz's own fit, as psislw uses it
-
-    size = tail_size(draws) + 1
-    x = largest.values - largest.maximum
-    if len(x) >= size:
-        cutoff = float(x[size - 1])
-    else:  # draws that cannot have produced the measurement sit far below every other one
-        cutoff = largest.minimum - 1000.0 - largest.maximum
-    cutoff = max(cutoff, _LOG_TINY)
-    tail = int(np.count_nonzero(x > cutoff))
-    ascending = np.lexsort((-largest.draws[:tail], x[:tail]))
-    smoothed, k_hat = x[:tail].copy(), math.inf
-    if tail > 4:
-        with np.errstate(all="ignore"):  # arviz's own exp() overflows harmlessly
-            k_hat, sigma = _gpdfit(np.exp(x[:tail][ascending]) - math.exp(cutoff))
-        if np.isfinite(k_hat):
-            shares = np.arange(0.5, tail) / tail
-            smoothed[ascending] = np.minimum(
-                np.log(_gpinv(shares, k_hat, sigma) + math.exp(cutoff)), 0.0
-            )
-    by_draw = np.argsort(largest.draws[:tail])
-    k_hat = float(k_hat) if np.isfinite(k_hat) else math.nan  # no tail to fit (ties, few draws)
-    return Tail(largest.maximum, largest.draws[:tail][by_draw], smoothed[by_draw], k_hat)
 
 
 def _largest_task(
