@@ -131,7 +131,15 @@ def test_run_prints_a_row_per_year_and_json_csv_and_netcdf_carry_the_dimension(i
     assert sum(r.startswith("2030,outputs,cost_per_1m_tokens_usd,") for r in rows) == 1
     saved = tmp_path / "years.nc"
     assert invoke("run", path, "--draws", "20000", "--out", saved, "-q").exit_code == 0
+    import arviz
+
+    prior = arviz.from_netcdf(saved).prior  # arviz's layout: the draws are prior draws
+    assert prior["cost_per_1m_tokens_usd"].dims == ("chain", "draw", "year")
+    assert prior["year"].values.tolist() == list(range(2020, 2031))
     with xr.open_dataset(saved) as dataset:
+        np.testing.assert_array_equal(
+            prior["cost_per_1m_tokens_usd"].values, dataset["cost_per_1m_tokens_usd"].values
+        )
         assert dataset["cost_per_1m_tokens_usd"].dims == ("chain", "draw", "year")
         assert dataset["inference_mfu"].dims == ("chain", "draw")
         assert dataset["year"].values.tolist() == list(range(2020, 2031))

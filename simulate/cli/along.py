@@ -89,7 +89,14 @@ def run_along(
     }
     emit(rendered[output_format](summary))
     if suffix == ".nc":
-        finish(out, lambda: files.write_netcdf(netcdf.to_dataset_along(scenario, per), out))
+        dataset = netcdf.to_dataset_along(scenario, per)
+        names, attrs = [*dataset.data_vars, *dataset.coords], dict(dataset.attrs)
+        finish(
+            out,
+            lambda: files.write_netcdf(
+                dataset, out, then=lambda temporary: netcdf.link_prior(temporary, names, attrs)
+            ),
+        )
     elif suffix in (".json", ".csv"):
         text = rendered[suffix[1:]](summary)
         finish(out, lambda: files.write_text(text if text.endswith("\n") else text + "\n", out))

@@ -58,17 +58,22 @@ def _write_atomically(path: str | Path, write: Callable[[str], None]) -> Path:
     return path
 
 
-def write_netcdf(dataset: Any, path: str | Path) -> Path:
-    """Write ``dataset`` to ``path`` as NetCDF 4, atomically."""
+def write_netcdf(dataset: Any, path: str | Path, then: Callable[[str], None] | None = None) -> Path:
+    """Write ``dataset`` to ``path`` as NetCDF 4, atomically; ``then(temporary)`` may add to
+    the file before it moves into place."""
     # Constant variables (fixed assumptions) compress to almost nothing.
     encoding = {
         name: {"zlib": True, "complevel": 1}
         for name, variable in dataset.items()
         if variable.attrs.get("distribution", "").startswith("fixed")
     }
-    return _write_atomically(
-        path, lambda temporary: dataset.to_netcdf(temporary, engine="h5netcdf", encoding=encoding)
-    )
+
+    def write(temporary: str) -> None:
+        dataset.to_netcdf(temporary, engine="h5netcdf", encoding=encoding)
+        if then is not None:
+            then(temporary)
+
+    return _write_atomically(path, write)
 
 
 def write_text(text: str, path: str | Path) -> Path:

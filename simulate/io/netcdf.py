@@ -21,6 +21,7 @@ import json
 import math
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,20 @@ def to_dataset_along(scenario: Scenario, per: Any) -> Any:
     attrs = dataset_attrs(scenario, first.draws, first.seed, first.method)
     attrs["dimension"] = dimension
     return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def link_prior(path: str, names: Sequence[str], attrs: dict[str, Any]) -> None:
+    """Add arviz's group ``prior`` to the NetCDF file at ``path``: HDF5 hard links to the
+    root's variables ``names`` (stored once; ``xarray.open_dataset`` still reads the root)."""
+    import h5netcdf
+    import h5py
+
+    with interrupts.held():
+        with h5netcdf.File(path, "a") as file:
+            file.create_group(PRIOR_GROUP).attrs.update(attrs)
+        with h5py.File(path, "a") as file:
+            for name in names:
+                file[PRIOR_GROUP][name] = file[name]
 
 
 def summary_attrs(entry: Any) -> dict[str, Any]:
