@@ -1,5 +1,5 @@
-"""``simulate.run`` and ``simulate.stream`` as a program calls them: the engine's functions
-after the check the command line makes before every run
+"""``simulate.run``, ``simulate.stream`` and their kin as a program calls them: the engine's
+functions after the check the command line makes before every run
 (:func:`simulate.analysis.checks.memory`), so a notebook asking for too many draws gets
 :class:`~simulate.core.errors.RunRefused` naming ``draws``, not a machine that swaps. The
 numbers are the engine's, unchanged.
@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from simulate.analysis import checks, streamed_calibration
 from simulate.core import along, engine
 from simulate.core.errors import PriorsError
-
-_RUN = inspect.signature(engine.run)
-_STREAM = inspect.signature(engine.stream)
-_STREAM_POSTERIOR = inspect.signature(streamed_calibration.stream)
-_RUN_ALONG = inspect.signature(along.run)
-_STREAM_ALONG = inspect.signature(along.stream)
 
 
 def _plain(scenario: Any, instead: str) -> None:
@@ -31,70 +26,43 @@ def _plain(scenario: Any, instead: str) -> None:
         )  # fmt: skip
 
 
-@functools.wraps(engine.run)
-def run(*args: Any, **kwargs: Any) -> engine.Draws:
-    given = _RUN.bind(*args, **kwargs)
-    given.apply_defaults()
-    options = given.arguments
-    _plain(options["scenario"], "run_along")
-    checks.memory(
-        [options["scenario"]], options["draws"], options["method"],
-        chunk_size=options["chunk_size"],
-        workers=None if options["scheduler"] else options["workers"],
-    )  # fmt: skip
-    return engine.run(*given.args, **given.kwargs)
+def _checked(
+    function: Callable[..., Any],
+    streamed: bool,
+    instead: str | None = None,
+    waiting: Callable[[dict[str, Any]], bool] = lambda options: False,
+) -> Callable[..., Any]:
+    """``function`` after the memory check (and, for a plain run, the refusal of a scenario
+    that runs along a second dimension: ``instead`` names what to call). ``waiting`` says
+    whether each chunk's results wait whole to be used (a file sink, weighted sketches)."""
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        given = signature.bind(*args, **kwargs)
+        given.apply_defaults()
+        options = given.arguments
+        if instead is not None:
+            _plain(options["scenario"], instead)
+        checks.memory(
+            [options["scenario"]], options["draws"], options["method"], streamed=streamed,
+            chunk_size=options["chunk_size"],
+            workers=None if options["scheduler"] else options["workers"],
+            **({"sink": True} if waiting(options) else {}),
+        )  # fmt: skip
+        return function(*given.args, **given.kwargs)
+
+    return checked
 
 
-@functools.wraps(engine.stream)
-def stream(*args: Any, **kwargs: Any) -> engine.Streamed:
-    given = _STREAM.bind(*args, **kwargs)
-    given.apply_defaults()
-    options = given.arguments
-    _plain(options["scenario"], "stream_along")
-    checks.memory(
-        [options["scenario"]], options["draws"], options["method"], streamed=True,
-        chunk_size=options["chunk_size"],
-        workers=None if options["scheduler"] else options["workers"],
-        sink=options["sink"] is not None,
-    )  # fmt: skip
-    return engine.stream(*given.args, **given.kwargs)
-
-
-@functools.wraps(streamed_calibration.stream)
-def stream_posterior(*args: Any, **kwargs: Any) -> streamed_calibration.StreamedPosterior:
-    given = _STREAM_POSTERIOR.bind(*args, **kwargs)
-    given.apply_defaults()
-    options = given.arguments
-    checks.memory(
-        [options["scenario"]], options["draws"], options["method"], streamed=True,
-        chunk_size=options["chunk_size"],
-        workers=None if options["scheduler"] else options["workers"],
-        sink=True,  # each chunk's weighted sketches wait, block by block, to be folded
-    )  # fmt: skip
-    return streamed_calibration.stream(*given.args, **given.kwargs)
-
-
-@functools.wraps(along.run)
-def run_along(*args: Any, **kwargs: Any) -> list[engine.Draws]:
-    given = _RUN_ALONG.bind(*args, **kwargs)
-    given.apply_defaults()
-    options = given.arguments
-    checks.memory(
-        [options["scenario"]], options["draws"], options["method"],
-        chunk_size=options["chunk_size"],
-        workers=None if options["scheduler"] else options["workers"],
-    )  # fmt: skip
-    return along.run(*given.args, **given.kwargs)
-
-
-@functools.wraps(along.stream)
-def stream_along(*args: Any, **kwargs: Any) -> list[engine.Streamed]:
-    given = _STREAM_ALONG.bind(*args, **kwargs)
-    given.apply_defaults()
-    options = given.arguments
-    checks.memory(
-        [options["scenario"]], options["draws"], options["method"], streamed=True,
-        chunk_size=options["chunk_size"],
-        workers=None if options["scheduler"] else options["workers"],
-    )  # fmt: skip
-    return along.stream(*given.args, **given.kwargs)
+run = _checked(engine.run, streamed=False, instead="run_along")
+stream = _checked(
+    engine.stream, streamed=True, instead="stream_along",
+    waiting=lambda options: options["sink"] is not None,
+)  # fmt: skip
+# each chunk's weighted sketches wait, block by block, to be folded
+stream_posterior = _checked(
+    streamed_calibration.stream, streamed=True, waiting=lambda options: True
+)
+run_along = _checked(along.run, streamed=False)
+stream_along = _checked(along.stream, streamed=True)
