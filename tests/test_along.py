@@ -583,3 +583,66 @@ def test_a_choice_that_cannot_move_says_so_and_a_first_crossing_gives_its_median
         if reached >= 0.5 and median is None:
             median = year
     assert f"half the scenarios by {median}" in crossing.stdout
+
+
+BY_YEAR = """
+[assumptions.accelerator_hour_usd]
+unit = "USD/hour"
+source = "a price list"
+[assumptions.accelerator_hour_usd.by_year.2020]
+pert = [1.45, 2.40, 4.10]
+source = "p4d, 2020"
+[assumptions.accelerator_hour_usd.by_year.2023]
+fixed = 1.29
+source = "Lambda, 2023"
+"""
+
+
+def _priced(priors_file, header: str, name: str = "scenario.toml"):
+    hardware = priors_file(BY_YEAR, "prices.toml")
+    text = (
+        f"[scenario]\nname = 's'\nmodels = ['inference']\ninclude = ['{hardware.name}']\n"
+        f"{header}\n[assumptions]\nactive_params = 1e9\n"
+        "peak_flops_per_s = { fixed = 312, unit = 'TFLOP/s' }\ninference_mfu = 0.2\n"
+    )
+    return simulate.load(priors_file(text, name))
+
+
+@pytest.mark.parametrize(
+    ("header", "shape", "words"),
+    [
+        ("year = 2020", "mode 2.4", "by_year 2020, for 2020: p4d, 2020; a price list"),
+        ("year = 2022", "mode 2.4", "by_year 2020, for 2022"),  # a price holds until the next
+        ("year = 2031", "fixed 1.29", "by_year 2023, for 2031: Lambda, 2023; a price list"),
+        ("", "fixed 1.29", "by_year 2023: Lambda, 2023"),  # no year: the latest listed
+    ],
+)
+def test_a_scenarios_year_picks_the_price_listed_for_it(priors_file, header, shape, words):
+    scenario = _priced(priors_file, header)
+    assumption = scenario.assumptions["accelerator_hour_usd"]
+    assert shape in assumption.distribution.summary
+    assert assumption.source.startswith(words)
+    assert assumption.unit == "USD/hour"
+
+
+def test_a_year_before_any_listed_price_or_with_years_is_refused(priors_file):
+    with pytest.raises(simulate.PriorsError) as raised:
+        _priced(priors_file, "year = 2019")
+    assert raised.value.key == "assumptions.accelerator_hour_usd.by_year"
+    assert "earliest year given is 2020" in raised.value.message
+    with pytest.raises(simulate.PriorsError) as raised:
+        _priced(priors_file, "years = [2021, 2022]")
+    assert raised.value.key == "assumptions.accelerator_hour_usd.by_year"
+    with pytest.raises(simulate.PriorsError) as raised:
+        _priced(priors_file, "year = 2021\nyears = [2021, 2022]")
+    assert raised.value.key == "scenario.year"
+
+
+def test_by_year_and_a_distribution_together_are_refused_naming_the_key(invoke, priors_file):
+    path = priors_file(
+        "[scenario]\nname = 's'\n[assumptions.x]\nnormal = [1, 2]\n"
+        "by_year = { 2020 = { normal = [1, 2] } }\n"
+    )
+    result = invoke("check", path)
+    assert result.exit_code == 2 and "assumptions.x" in result.stderr
+    assert "exactly one distribution key" in result.stderr

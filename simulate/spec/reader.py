@@ -33,10 +33,10 @@ from simulate.core.thresholds import parse_threshold, threshold_factor
 from simulate.models import MODELS, Model, vocabulary
 from simulate.models.base import DOMAINS
 from simulate.spec import axis as spec_axis
+from simulate.spec import by_year, schema
 from simulate.spec import joint as spec_joint
 from simulate.spec import observations as spec_observations
 from simulate.spec import overrides as spec_overrides
-from simulate.spec import schema
 from simulate.spec import units as spec_units
 
 TAIL = 1e-9  # the share of draws beyond a model input's domain that is refused
@@ -267,10 +267,25 @@ def _scenario(
     models = _models(header.get("models", []), file)
     known_units = {port.name: port.unit for port in vocabulary().values()}
 
+    year = header.get("year")
+    if year is not None and "years" in header:
+        raise PriorsError(
+            file, "scenario.year",
+            "a scenario is about one year (year = ...) or several (years = [...]), not both",
+        )  # fmt: skip
     own: dict[str, Assumption] = {}
     for key, entry in _table(document.get("assumptions", {}), file, "assumptions").items():
         _check_name(key, file, "assumptions")
+        _years_with_axis(key, entry, header, file)
+        entry = by_year.select(key, entry, year, file)
         own[key] = _assumption(key, entry, file, known_units.get(key))
+    for key, (section, entry, source_file) in list(included.items()):
+        if section == "assumptions" and by_year.years_listed(entry):
+            _years_with_axis(key, entry, header, source_file)
+            included = {
+                **included,
+                key: (section, by_year.select(key, entry, year, source_file), source_file),
+            }
     sets, members, tables, joint_copulas = spec_joint.joint_sets(
         document.get("joint", {}), file, known_units, _check_name
     )
@@ -586,6 +601,16 @@ def _with_included(
     assumptions = dict(own)
     assumptions.update({k: a for k, a in candidates_a.items() if k in read and k not in defined})
     return assumptions, {**kept_derived, **derived}
+
+
+def _years_with_axis(name: str, entry: Any, header: dict[str, Any], file: str) -> None:
+    """Refuse by_year in a scenario that runs along years: not supported yet."""
+    if "years" in header and by_year.years_listed(entry):
+        raise PriorsError(
+            file, f"assumptions.{name}.by_year",
+            "a value listed by year cannot yet move along [scenario] years: give the years' "
+            "trend with base_year and growth_per_year, or run one year = ... at a time",
+        )  # fmt: skip
 
 
 def _table(value: Any, file: str, key: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ FORMAT_VERSION = 1
 MAX_NAME_LENGTH = 100
 NAME_PATTERN = "^[a-z][a-z0-9_]*$"
 SCENARIO_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-TRAJECTORY_KEYS = ("base_year", "growth_per_year")
+TRAJECTORY_KEYS = ("base_year", "growth_per_year", "by_year")
 OPTION_KEYS = ("point", "unit", "source", "description", "min", "max", "interval", *TRAJECTORY_KEYS)
 MAX_COORDINATES = 1000  # years or swept values in one run
 JOINT_KEYS = ("names", "table", "multivariate_normal", "point", "units", "source", "description")
@@ -113,6 +113,14 @@ def _scenario() -> dict[str, Any]:
                 **_names_of('conditions whose probability is reported, e.g. "cost_usd>2e6"'),
                 "x-message": 'expected a list such as ["query_cost_usd>revenue_per_query_usd"]',
             },
+            "year": {
+                "type": "integer",
+                "minimum": 1900,
+                "maximum": 2200,
+                "description": "the year the scenario is about: assumptions given by_year take "
+                "the value listed for it",
+                "x-message": "expected a year such as 2023",
+            },
             "years": {
                 "type": "array",
                 "description": "evaluate every draw in each of these years (assumptions with "
@@ -146,6 +154,18 @@ def _assumption(trajectory: bool = True) -> dict[str, Any]:
         },
     }
     if trajectory:
+        options["by_year"] = {
+            "type": "object",
+            "description": "a distribution for each year it holds from, e.g. { 2021 = { pert "
+            "= [...] }, 2023 = { ... } }; [scenario] year picks one (default: the latest)",
+            "propertyNames": {
+                "pattern": "^(19|20|21)[0-9][0-9]$",
+                "x-message": "a year such as 2023",
+            },
+            "minProperties": 1,
+            "additionalProperties": _assumption(trajectory=False),
+            "x-message": "expected a table of years, each with a distribution",
+        }
         options["base_year"] = {
             "type": "integer",
             "minimum": 1900,
@@ -170,7 +190,15 @@ def _assumption(trajectory: bool = True) -> dict[str, Any]:
                 f"and the options are {', '.join(keys)}",
             },
             {
-                "oneOf": [{"required": [name]} for name in FAMILIES],
+                "oneOf": [
+                    *({"required": [name], "not": {"required": ["by_year"]}} for name in FAMILIES),
+                    {
+                        "required": ["by_year"],
+                        "not": {"anyOf": [{"required": [f]} for f in FAMILIES]},
+                    },
+                ]
+                if trajectory
+                else [{"required": [name]} for name in FAMILIES],
                 "x-message": "expected exactly one distribution key",
             },
         ],
