@@ -102,18 +102,6 @@ def fmt_size(n: int) -> str:
     return f"1e{int(exponent)}" if exponent == int(exponent) else f"{n:,}"
 
 
-def bytes_available() -> int | None:
-    """MemAvailable from /proc/meminfo (Linux), if known."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
 def model_params() -> dict[str, list[float]]:
     """Distribution parameters of query-cost.toml, solved with the project's own code."""
     from bench_run import beta_params, lognormal_params
@@ -243,6 +231,8 @@ def why_skip(tool: Tool, draws: int, budget: float) -> str | None:
             f"projected {seconds:,.0f} s > --budget {budget:,.0f} s "
             f"(from {rate:,.0f} ns/scenario at {fmt_size(last[0])})"
         )
+    from simulate.core.engine import bytes_available  # the estimate the CLI itself uses
+
     available = bytes_available()
     # simulate refuses on its own, before allocating, a run that would not fit (and says so)
     if tool.python is not None and available is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -35,7 +36,7 @@ def run_along(
     quiet: bool,
     show: bool,
     options: dict[str, Any],
-    choices: list[Any] = (),  # type: ignore[assignment]
+    choices: Sequence[Any] = (),
 ) -> None:
     """Sample once, evaluate every draw at each year or swept value, and summarise each."""
     from simulate.analysis import results
