@@ -75,8 +75,11 @@ def test_the_committed_frontier_table_regenerates(invoke, tmp_path):
     assert (tmp_path / "frontier.png").stat().st_size > 10_000
     rows = [line for line in committed.splitlines() if line.startswith("| ") and "$" in line]
     assert len(rows) == len(RUNS)
+    trained = {r.file: simulate.load(FRONTIER / r.file).year for r in RUNS}
     for line, run in zip(rows, RUNS, strict=True):
-        assert line.startswith(f"| {run.label} | {int(run.year)} |")
+        assert line.startswith(f"| {run.label} | {int(run.year)} | {trained[run.file]} |")
+    # priced the year each run trained, not when it was published
+    assert trained["gpt4.toml"] == 2022 and trained["llama-65b.toml"] == 2023
 
 
 def test_the_combined_seed_case_is_0_008_a_query_and_17_percent_of_revenue(invoke):

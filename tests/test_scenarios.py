@@ -58,8 +58,22 @@ def test_includable_files_cite_a_source_for_every_assumption(path, priors_file):
     assert list(scenario.assumptions) == ["probe"]
     import tomllib
 
-    for name, entry in tomllib.loads(path.read_text()).get("assumptions", {}).items():
+    for name, entry in _each_year(tomllib.loads(path.read_text()).get("assumptions", {})):
         assert entry.get("source", "").strip(), f"{path.name}: {name}"
+
+
+def _each_year(assumptions: dict) -> list[tuple[str, object]]:
+    """Assumptions as declared, one per year for those listed by_year (with what the
+    assumption says for every year)."""
+    entries = []
+    for name, entry in assumptions.items():
+        if isinstance(entry, dict) and "by_year" in entry:
+            common = {k: v for k, v in entry.items() if k != "by_year"}
+            for year, point in entry["by_year"].items():
+                entries.append((f"{name}.by_year.{year}", {**common, **point}))
+        else:
+            entries.append((name, entry))
+    return entries
 
 
 @pytest.mark.parametrize("name", HARDWARE)
@@ -210,7 +224,7 @@ def test_every_uncertain_assumption_says_why_it_is_uncertain(path):
     import tomllib
 
     document = tomllib.loads(path.read_text())
-    for name, entry in document.get("assumptions", {}).items():
+    for name, entry in _each_year(document.get("assumptions", {})):
         if isinstance(entry, dict) and "fixed" not in entry:
             assert entry.get("description", "").strip(), f"{path.name}: {name}"
     for name, entry in document.get("joint", {}).items():

@@ -52,6 +52,7 @@ RUNS = (
 class Row:
     run: Run
     scenario: str
+    priced_for: int | None  # the scenario's year, which picked its hardware's rental prices
     cloud: QuantitySummary
     owned: QuantitySummary
 
@@ -62,6 +63,8 @@ def evaluate_runs(folder: str | Path, draws: int, seed: int) -> list[Row]:
     for item in RUNS:
         scenario = load(Path(folder) / item.file)
         summary = summarize(scenario, run(scenario, draws, seed), (5, 50, 95))
-        rows.append(Row(item, scenario.path, summary.outputs[CLOUD], summary.outputs[OWNED]))
+        rows.append(
+            Row(item, scenario.path, scenario.year, summary.outputs[CLOUD], summary.outputs[OWNED])
+        )
         interrupts.check()
     return rows

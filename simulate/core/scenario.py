@@ -144,6 +144,8 @@ class Scenario:
     observations: tuple[Observation, ...] = ()
     # the second dimension ([scenario] years or [sweep]), if any
     axis: Axis | None = None
+    # the one year the scenario is about ([scenario] year): it picked the by_year values
+    year: int | None = None
 
     @property
     def along(self) -> list[str]:

@@ -24,22 +24,24 @@ def markdown(rows: list[Row], draws: int, seed: int, chart: str, command: str) -
         "",
         "Each run's final training, from its public facts (every number sourced in its scenario "
         "file under `priors/frontier/`). **Cloud** prices the run's accelerator-hours at rental "
-        "prices for its hardware and years, from committed (1–3-year) to on-demand; **owned** "
+        "prices for its hardware as they stood the year it trained (*priced for*: the "
+        "scenario's `year`, which picks the hardware file's prices listed by year), from "
+        "committed (1–3-year) to on-demand; **owned** "
         "is the capital the run used up (chip, server, network, value lost before the run, "
         "amortized over the hardware's life) plus the energy it drew, with no utilization "
         "applied: wall-clock hours already include idle and failed time. GPT-4 and Gemini 1.0 "
         "Ultra have no official figures; their rows rest on estimates, said in their files.",
         "",
-        "| run | year | cloud P5 | cloud P50 | cloud P95 | owned P5 | owned P50 | owned P95 "
-        "| seed figure |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| run | published | priced for | cloud P5 | cloud P50 | cloud P95 | owned P5 "
+        "| owned P50 | owned P95 | seed figure |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         figure = (
             f"{humanize(row.run.seed_usd, 'USD')}: {row.run.seed_note}" if row.run.seed_usd else "—"
         )
         lines.append(
-            f"| {row.run.label} | {int(row.run.year)} | "
+            f"| {row.run.label} | {int(row.run.year)} | {row.priced_for or '—'} | "
             + " | ".join(_cells(row.cloud) + _cells(row.owned))
             + f" | {figure} |"
         )

@@ -281,7 +281,8 @@ def _scenario(
         own[key] = _assumption(key, entry, file, known_units.get(key))
     for key, (section, entry, source_file) in list(included.items()):
         if section == "assumptions" and by_year.years_listed(entry):
-            _years_with_axis(key, entry, header, source_file)
+            if key not in own:  # a scenario's own declaration replaces the included one
+                _years_with_axis(key, entry, header, source_file)
             included = {
                 **included,
                 key: (section, by_year.select(key, entry, year, source_file), source_file),
@@ -404,6 +405,7 @@ def _scenario(
         notes=tuple(notes),
         dependence=dependence,
         joint_sets=tuple(sets),
+        year=year,
     )
     for threshold in parsed:
         threshold_factor(threshold, scenario.unit, file, "scenario.thresholds")
