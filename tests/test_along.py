@@ -625,14 +625,12 @@ def test_a_scenarios_year_picks_the_price_listed_for_it(priors_file, header, sha
     assert assumption.unit == "USD/hour"
 
 
-def test_a_year_before_any_listed_price_or_with_years_is_refused(priors_file):
-    with pytest.raises(simulate.PriorsError) as raised:
-        _priced(priors_file, "year = 2019")
-    assert raised.value.key == "assumptions.accelerator_hour_usd.by_year"
-    assert "earliest year given is 2020" in raised.value.message
-    with pytest.raises(simulate.PriorsError) as raised:
-        _priced(priors_file, "years = [2021, 2022]")
-    assert raised.value.key == "assumptions.accelerator_hour_usd.by_year"
+def test_a_year_before_any_listed_price_or_year_with_years_is_refused(priors_file):
+    for header in ("year = 2019", "years = [2019, 2020]"):
+        with pytest.raises(simulate.PriorsError) as raised:
+            _priced(priors_file, header)
+        assert raised.value.key == "assumptions.accelerator_hour_usd.by_year"
+        assert "nothing is listed for 2019: the earliest year given is 2020" in raised.value.message
     with pytest.raises(simulate.PriorsError) as raised:
         _priced(priors_file, "year = 2021\nyears = [2021, 2022]")
     assert raised.value.key == "scenario.year"

@@ -58,18 +58,26 @@ def values_at(
     for name in scenario.along:
         trajectory = scenario.assumptions[name].trajectory
         assert trajectory is not None
+        if trajectory.growth is None:  # beliefs listed by year
+            values[name] = trajectory.at(index, np.asarray(assumptions[name], dtype=float))
+            continue
         growth = 1.0 + np.asarray(assumptions[trajectory.growth], dtype=float)
         values[name] = assumptions[name] * growth ** (coordinate - trajectory.base_year)
     return values
 
 
 def run_point(scenario: Scenario) -> list[Draws]:
-    """The base case at each coordinate (every assumption at its point value)."""
+    """The base case at each coordinate (every assumption at its point value; one listed by
+    year at the point of the year's belief)."""
     assert scenario.axis is not None
     base = point_values(scenario)
     found = []
     for index in range(len(scenario.axis.values)):
         inputs = values_at(scenario, base, index)
+        for name in scenario.along:
+            trajectory = scenario.assumptions[name].trajectory
+            if trajectory is not None and trajectory.by_year:
+                inputs[name] = np.asarray(trajectory.by_year[index].point, dtype=float)
         outputs = evaluate(scenario, inputs)
         found.append(Draws(inputs, outputs, 1, None, "point", scenario))
     return found

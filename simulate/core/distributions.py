@@ -48,6 +48,9 @@ class Distribution:
     point: float
     support: tuple[float, float]
     params: dict[str, Any] = field(default_factory=dict)
+    # the CDF of a continuous distribution (None for a fixed or discrete one): where a value
+    # sits in the distribution, which a belief listed by year keeps from one year to the next
+    cdf: Callable[[np.ndarray], np.ndarray] | None = None
 
     @property
     def is_fixed(self) -> bool:
@@ -282,6 +285,7 @@ def _continuous(
     support = tuple(float(v) for v in frozen.support)
     if lo_cut is None and hi_cut is None:
         ppf = frozen.ppf
+        cdf = frozen.cdf
         draw = native
     else:
         lo_cut = support[0] if lo_cut is None else lo_cut
@@ -303,6 +307,9 @@ def _continuous(
         def draw(rng: np.random.Generator, n: int) -> np.ndarray:
             return ppf(rng.random(n))
 
+        def cdf(x: np.ndarray) -> np.ndarray:
+            return np.clip((frozen.cdf(x) - cdf_lo) / (cdf_hi - cdf_lo), 0.0, 1.0)
+
         support = (max(support[0], lo_cut), min(support[1], hi_cut))
         summary += f", truncated to [{fmt(lo_cut)}, {fmt(hi_cut)}]"
     median = float(ppf(np.array([0.5]))[0])
@@ -314,6 +321,7 @@ def _continuous(
         point=median if point is None else point,
         support=support,
         params=params,
+        cdf=cdf,
     )
 
 

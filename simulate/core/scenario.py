@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from simulate.core import dimensions, expressions
 from simulate.core.dependence import Dependence
 from simulate.core.distributions import Distribution
@@ -45,14 +47,40 @@ class JointMember:
     description: str
 
 
+_SMALLEST = float(np.finfo(float).tiny)
+_LARGEST = float(np.nextafter(1.0, 0.0))
+
+
 @dataclass(frozen=True)
 class Trajectory:
-    """How an assumption moves with the years: in year y it is its drawn value (which
-    describes ``base_year``) × (1 + g)^(y − base_year), with g the assumption ``growth``, drawn
-    once per draw, so that a draw is one coherent future."""
+    """How an assumption moves with the years, so that a draw is one coherent future.
+
+    Either a growth: in year y the assumption is its drawn value (which describes
+    ``base_year``) × (1 + g)^(y − base_year), with g the assumption ``growth``, drawn once per
+    draw. Or beliefs listed by year (``by_year``): one distribution per year of the axis (the
+    one listed for the latest year at or before it, ``held_from``), the first drawn; in a later
+    year a draw keeps its place in the distribution (its quantile), so a draw priced low in one
+    year's range is priced low in the next's.
+    """
 
     base_year: int
-    growth: str
+    growth: str | None = None
+    by_year: tuple[Distribution, ...] = ()  # one per year of the axis
+    held_from: tuple[int, ...] = ()  # the year each of them was listed for
+
+    def at(self, index: int, drawn: np.ndarray) -> np.ndarray:
+        """A by_year assumption's values in the axis's year ``index``, from its drawn ones
+        (values of the first year's distribution)."""
+        if self.held_from[index] == self.held_from[0]:
+            return drawn
+        year = self.by_year[index]
+        if year.is_fixed:
+            return np.full(np.shape(drawn), year.point)
+        first = self.by_year[0]
+        assert first.cdf is not None  # the reader refuses a fixed or discrete first year
+        # a quantile of exactly 1 (or 0) would be an infinite value in an unbounded range
+        quantile = np.clip(first.cdf(drawn), _SMALLEST, _LARGEST)
+        return year.ppf(quantile)
 
 
 @dataclass(frozen=True)

@@ -297,8 +297,27 @@ def _axis_data(scenario: Scenario) -> dict[str, Any]:
     moving = {}
     for name in scenario.along:
         trajectory = scenario.assumptions[name].trajectory
-        moving[name] = {"base_year": trajectory.base_year, "growth": trajectory.growth}
+        if trajectory.growth is None:
+            listed = zip(axis.values, trajectory.held_from, strict=True)
+            moving[name] = {"by_year": {str(int(y)): held for y, held in listed}}
+        else:
+            moving[name] = {"base_year": trajectory.base_year, "growth": trajectory.growth}
     return {"years": [int(y) for y in axis.values], "trajectories": moving}
+
+
+def _moves(name: str, trajectory: dict[str, Any]) -> str:
+    """How one assumption moves with the years, in words."""
+    if "by_year" in trajectory:
+        spans: dict[int, list[str]] = {}
+        for year, listed in trajectory["by_year"].items():
+            spans.setdefault(listed, []).append(year)
+        held = ", ".join(
+            f"{listed}'s in {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else "")
+            for listed, years in spans.items()
+        )
+        return f"{name} listed by year ({held}), each draw at the same quantile"
+    base = trajectory["base_year"]
+    return f"{name} from {base} × (1 + {trajectory['growth']})^(year − {base})"
 
 
 def _origin(scenario: Scenario, file: str) -> str:
@@ -375,10 +394,7 @@ def scenario_table(
             )
         )
     if "years" in data:
-        moves = "; ".join(
-            f"{name} from {t['base_year']} × (1 + {t['growth']})^(year − {t['base_year']})"
-            for name, t in data["trajectories"].items()
-        )
+        moves = "; ".join(_moves(name, t) for name, t in data["trajectories"].items())
         years = ", ".join(str(y) for y in data["years"])
         parts.append(f"years: {years}" + (f"\nmoving with them: {moves}" if moves else ""))
     for name, values in data.get("sweep", {}).items():

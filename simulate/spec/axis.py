@@ -6,6 +6,9 @@
   draw (so one draw is one coherent future). The growth is an assumption of its own, named
   ``<name>_growth_per_year`` (a share per year: −0.3 is 30 % less each year), that
   ``[correlations]`` can correlate with others.
+- An assumption listed ``by_year`` moves from one year's belief to the next: each year takes
+  the one listed for the latest year at or before it, and a draw keeps its quantile, so it is
+  as cheap or as dear in each year's range (:class:`~simulate.core.scenario.Trajectory`).
 - ``[sweep] NAME = [v1, v2, …]``: every draw is evaluated with the assumption NAME at each
   value (in its unit), the other assumptions keeping their draws (common random numbers).
 """
@@ -34,12 +37,12 @@ def with_growth(
     read: Callable[..., Assumption],
 ) -> dict[str, Assumption]:
     """The assumptions, each one with a trajectory followed by its growth assumption."""
-    if not any(a.trajectory for a in assumptions.values()):
+    if not any(a.trajectory and a.trajectory.growth for a in assumptions.values()):
         return assumptions
     expanded: dict[str, Assumption] = {}
     for name, assumption in assumptions.items():
         expanded[name] = assumption
-        if assumption.trajectory is None:
+        if assumption.trajectory is None or assumption.trajectory.growth is None:
             continue
         key = f"assumptions.{name}.growth_per_year"
         if "years" not in header:
@@ -153,6 +156,9 @@ def check_domains_along(scenario: Scenario, file: str, check: Callable[[Scenario
     for name in scenario.along:
         assumption = scenario.assumptions[name]
         trajectory = assumption.trajectory
+        if trajectory.growth is None:
+            _check_each_year(scenario, name, check)
+            continue
         growth = scenario.assumptions[trajectory.growth].distribution
         base = assumption.distribution
         unit = "" if assumption.unit == "1" else f" {assumption.unit}"
@@ -177,6 +183,29 @@ def check_domains_along(scenario: Scenario, file: str, check: Callable[[Scenario
                         f"in {int(year)} {name} reaches {value:.4g}{unit} (one "
                         f"draw in a billion of its value and of its growth): {exc.message}",
                     ) from None  # fmt: skip
+
+
+def _check_each_year(scenario: Scenario, name: str, check: Callable[[Scenario], None]) -> None:
+    """A belief listed by year: each year's distribution checked as a declared one is."""
+    assumption = scenario.assumptions[name]
+    trajectory = assumption.trajectory
+    checked = {trajectory.held_from[0]}  # the first year's is the declared distribution
+    for listed, distribution in zip(trajectory.held_from, trajectory.by_year, strict=True):
+        if listed in checked:
+            continue
+        checked.add(listed)
+        moved = dataclasses.replace(
+            assumption,
+            distribution=distribution,
+            declaration=f"{distribution.summary} (listed for {listed})",
+            trajectory=None,
+        )
+        try:
+            check(dataclasses.replace(scenario, assumptions={**scenario.assumptions, name: moved}))
+        except PriorsError as exc:
+            raise PriorsError(
+                assumption.file, f"assumptions.{name}.by_year.{listed}", exc.message
+            ) from None
 
 
 def _ends(distribution: Any) -> list[float]:

@@ -273,20 +273,24 @@ def _scenario(
             file, "scenario.year",
             "a scenario is about one year (year = ...) or several (years = [...]), not both",
         )  # fmt: skip
+    years = header.get("years")
+
+    def of_its_year(key: str, entry: Any, source: str) -> Any:
+        if years is None:
+            return by_year.select(key, entry, year, source)
+        return by_year.along(key, entry, years, source)
+
     own: dict[str, Assumption] = {}
     for key, entry in _table(document.get("assumptions", {}), file, "assumptions").items():
         _check_name(key, file, "assumptions")
-        _years_with_axis(key, entry, header, file)
-        entry = by_year.select(key, entry, year, file)
-        own[key] = _assumption(key, entry, file, known_units.get(key))
+        own[key] = _assumption(key, of_its_year(key, entry, file), file, known_units.get(key))
     for key, (section, entry, source_file) in list(included.items()):
         if section == "assumptions" and by_year.years_listed(entry):
-            if key not in own:  # a scenario's own declaration replaces the included one
-                _years_with_axis(key, entry, header, source_file)
-            included = {
-                **included,
-                key: (section, by_year.select(key, entry, year, source_file), source_file),
-            }
+            if key in own:  # the scenario's own declaration replaces it: only read, not run
+                picked = by_year.select(key, entry, year, source_file)
+            else:
+                picked = of_its_year(key, entry, source_file)
+            included = {**included, key: (section, picked, source_file)}
     sets, members, tables, joint_copulas = spec_joint.joint_sets(
         document.get("joint", {}), file, known_units, _check_name
     )
@@ -605,16 +609,6 @@ def _with_included(
     return assumptions, {**kept_derived, **derived}
 
 
-def _years_with_axis(name: str, entry: Any, header: dict[str, Any], file: str) -> None:
-    """Refuse by_year in a scenario that runs along years: not supported yet."""
-    if "years" in header and by_year.years_listed(entry):
-        raise PriorsError(
-            file, f"assumptions.{name}.by_year",
-            "a value listed by year cannot yet move along [scenario] years: give the years' "
-            "trend with base_year and growth_per_year, or run one year = ... at a time",
-        )  # fmt: skip
-
-
 def _table(value: Any, file: str, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PriorsError(file, key, f"expected a table, got {value!r}")
@@ -677,6 +671,8 @@ def _assumption(
     key = key or f"assumptions.{name}"
     if isinstance(entry, int | float) and not isinstance(entry, bool):
         entry = {"fixed": entry}
+    if by_year.ALONG in entry:
+        return _listed_by_year(name, entry, file, expected_unit, key)
     family = next(k for k in entry if k in families.FAMILIES)  # one, as the schema says
     declared = _unit(entry, file, key, expected_unit)
     unit = declared if declared is not None else (expected_unit or "1")
@@ -723,6 +719,36 @@ def _assumption(
         trajectory=trajectory,
         growth=entry.get("growth_per_year"),
     )
+
+
+def _listed_by_year(
+    name: str, entry: dict[str, Any], file: str, expected_unit: str | None, key: str
+) -> Assumption:
+    """An assumption listed by year, in a scenario with years: the first year's belief is
+    drawn, and its trajectory holds each year's."""
+    each = entry[by_year.ALONG]
+    beliefs = [(listed, _assumption(name, e, file, expected_unit, key)) for _, listed, e in each]
+    first = beliefs[0][1]
+    for listed, belief in beliefs:
+        if belief.unit != first.unit:
+            raise PriorsError(
+                file, f"{key}.by_year.{listed}.unit",
+                f"along the years every belief is in one unit: {listed}'s is {belief.unit!r}, "
+                f"{beliefs[0][0]}'s {first.unit!r}",
+            )  # fmt: skip
+        if first.distribution.cdf is None and not belief.distribution.is_fixed:
+            raise PriorsError(
+                file, f"{key}.by_year.{beliefs[0][0]}",
+                f"{first.declaration} has no range for a draw to keep its place in: a draw "
+                f"cannot follow it into {listed}'s {belief.declaration}; give the first year a "
+                "continuous distribution",
+            )  # fmt: skip
+    trajectory = Trajectory(
+        base_year=int(each[0][0]),
+        by_year=tuple(belief.distribution for _, belief in beliefs),
+        held_from=tuple(int(listed) for listed, _ in beliefs),
+    )
+    return dataclasses.replace(first, source=entry["source"], trajectory=trajectory)
 
 
 def _derived(name: str, entry: Any, file: str, expected_unit: str | None) -> Derived:
