@@ -37,7 +37,10 @@ def _years(**changes) -> simulate.Scenario:
     document = json.loads(json.dumps(YEARS))
     for key, value in changes.items():
         section, name = key.split("__")
-        document.setdefault(section, {})[name] = value
+        if value is None:
+            document[section].pop(name)
+        else:
+            document.setdefault(section, {})[name] = value
     return simulate.load(document)
 
 
@@ -644,3 +647,30 @@ def test_by_year_and_a_distribution_together_are_refused_naming_the_key(invoke, 
     result = invoke("check", path)
     assert result.exit_code == 2 and "assumptions.x" in result.stderr
     assert "exactly one distribution key" in result.stderr
+
+
+def test_a_scenarios_year_evaluates_its_trajectories_in_that_year(invoke, priors_file):
+    one = _years(scenario__years=None, scenario__year=2027)
+    assert one.axis is not None and one.axis.values == (2027.0,) and one.year == 2027
+    alone = simulate.run_along(one, 20_000, seed=5)
+    along_years = simulate.run_along(_years(), 20_000, seed=5)  # 2024, 2025, 2027
+    name = "inference_cost_per_1k_tokens_usd"
+    (in_2027,) = alone
+    np.testing.assert_array_equal(in_2027.outputs[name], along_years[2].outputs[name])
+    price = in_2027.inputs["accelerator_hour_usd"]
+    growth = in_2027.inputs["accelerator_hour_usd_growth_per_year"]
+    drawn = along_years[1].inputs["accelerator_hour_usd"]  # 2025, the base year
+    np.testing.assert_allclose(price, drawn * (1 + growth) ** 2, rtol=1e-12)
+    path = priors_file(
+        "[scenario]\nname = 'one-year'\nmodels = ['inference']\nyear = 2027\n[assumptions]\n"
+        "active_params = 1e9\npeak_flops_per_s = { fixed = 312, unit = 'TFLOP/s' }\n"
+        "inference_mfu = 0.2\n[assumptions.accelerator_hour_usd]\nfixed = 2.0\n"
+        "base_year = 2025\ngrowth_per_year = -0.5\n"
+    )
+    shown = invoke("run", path, "--point")
+    assert shown.exit_code == 0, shown.stderr
+    assert "by year 2027" in shown.stdout and "\nin 2027:\n" in shown.stdout
+    assert "the same at every" not in shown.stdout
+    point = json.loads(invoke("run", path, "--point", "--format", "json").stdout)
+    (year,) = point["along"]
+    assert year["inputs"]["accelerator_hour_usd"]["value"] == pytest.approx(2.0 * 0.5**2)

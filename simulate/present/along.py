@@ -62,7 +62,8 @@ def table(summary: AlongSummary) -> str:
             rows.append(
                 (name, unit_label(unit, name), *(cell(e.value, unit, name) for e in entries))
             )
-        parts.append(text_table(header, rows))
+        if rows:
+            parts.append(text_table(header, rows))
         moving = set(_moving(summary))
         still = [
             (name, unit_label(e.unit, name), cell(e.value, e.unit, name))
@@ -71,10 +72,7 @@ def table(summary: AlongSummary) -> str:
             if name not in moving
         ]
         if still:
-            every = summary.dimension.replace("_", " ")
-            parts.append(
-                f"the same at every {every}:\n" + text_table(("quantity", "unit", "value"), still)
-            )
+            parts.append(f"{_still(summary)}:\n" + text_table(("quantity", "unit", "value"), still))
         return "\n\n".join(parts)
     for name in _moving(summary):
         entries = summary.series(name)
@@ -108,9 +106,16 @@ def table(summary: AlongSummary) -> str:
     still = _unmoved(summary)
     if still is not None:
         sections = summary_table(still).split("\n\n")[1:]  # after its heading
-        every = summary.dimension.replace("_", " ")
-        parts.append(f"the same at every {every}:\n" + "\n\n".join(s for s in sections if s))
+        parts.append(f"{_still(summary)}:\n" + "\n\n".join(s for s in sections if s))
     return "\n\n".join(parts)
+
+
+def _still(summary: AlongSummary) -> str:
+    """The heading of what does not move: with one coordinate (a scenario's year, with
+    trajectories evaluated in it), everything is at that coordinate."""
+    if len(summary.coordinates) == 1:
+        return f"in {summary.label(0)}"
+    return f"the same at every {summary.dimension.replace('_', ' ')}"
 
 
 def choice_heading(summary: AlongSummary, choice: ChoiceResult) -> str:

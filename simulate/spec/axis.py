@@ -48,8 +48,8 @@ def with_growth(
         if "years" not in header:
             raise PriorsError(
                 assumption.file, key,
-                f"{name} moves with the years, but [scenario] has no years = [...] to "
-                "evaluate it in",
+                f"{name} moves with the years, but [scenario] has no years = [...] or "
+                "year = ... to evaluate it in",
             )  # fmt: skip
         growth_name = assumption.trajectory.growth
         if growth_name in assumptions:

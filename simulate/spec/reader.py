@@ -273,6 +273,9 @@ def _scenario(
             file, "scenario.year",
             "a scenario is about one year (year = ...) or several (years = [...]), not both",
         )  # fmt: skip
+    if year is not None and _grows(document, included):
+        # a trajectory evaluated in the scenario's one year: an axis of that year alone
+        header = {**header, "years": [year]}
     years = header.get("years")
 
     def of_its_year(key: str, entry: Any, source: str) -> Any:
@@ -719,6 +722,18 @@ def _assumption(
         trajectory=trajectory,
         growth=entry.get("growth_per_year"),
     )
+
+
+def _grows(document: dict[str, Any], included: dict[str, tuple[str, Any, str]]) -> bool:
+    """Whether an assumption, the file's own or an included one, has a growth_per_year."""
+    own = document.get("assumptions", {})
+    entries = [*own.values()]
+    entries += [
+        entry
+        for key, (section, entry, _) in included.items()
+        if section == "assumptions" and key not in own
+    ]
+    return any(isinstance(entry, dict) and "growth_per_year" in entry for entry in entries)
 
 
 def _listed_by_year(
