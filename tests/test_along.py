@@ -148,8 +148,25 @@ def test_run_prints_a_row_per_year_and_json_csv_and_netcdf_carry_the_dimension(i
         assert dataset["year"].values.tolist() == list(range(2020, 2031))
         p50 = float(np.median(dataset["cost_per_1m_tokens_usd"].sel(year=2030)))
     assert p50 == pytest.approx(shown["along"][-1]["outputs"]["cost_per_1m_tokens_usd"]["p50"])
-    streamed = invoke("run", path, "--draws", "20000", "--statistics", "streamed", "--out", saved)
-    assert streamed.exit_code == 2 and "--out" in streamed.stderr
+    with xr.open_dataset(saved, group="fixed") as fixed:
+        assert float(fixed["active_params"]) == 175e9  # stored once, not once per draw
+    # a streamed run writes the same file chunk by chunk, whatever the chunking and workers
+    for options in (("--chunk-size", "65536", "--workers", "1"), ("--workers", "2")):
+        also = tmp_path / f"streamed{len(options)}-{options[-1]}.nc"
+        streamed = invoke(
+            "run", path, "--draws", str(2 * 65_536 + 7), "--statistics", "streamed",
+            "--out", also, "-q", *options,
+        )  # fmt: skip
+        assert streamed.exit_code == 0, streamed.stderr
+        kept = tmp_path / "kept.nc"
+        if not kept.exists():
+            invoke("run", path, "--draws", str(2 * 65_536 + 7), "--out", kept, "-q")
+        with xr.open_dataset(also) as one, xr.open_dataset(kept) as other:
+            assert set(one.data_vars) == set(other.data_vars)
+            for name in other.data_vars:
+                np.testing.assert_array_equal(one[name].values, other[name].values)
+            assert one["accelerator_hour_usd"].dims == ("chain", "draw", "year")
+        assert arviz.from_netcdf(also).prior["year"].values.tolist() == list(range(2020, 2031))
 
 
 def test_the_point_values_reproduce_the_seed_in_the_base_year(invoke):
@@ -674,3 +691,27 @@ def test_a_scenarios_year_evaluates_its_trajectories_in_that_year(invoke, priors
     point = json.loads(invoke("run", path, "--point", "--format", "json").stdout)
     (year,) = point["along"]
     assert year["inputs"]["accelerator_hour_usd"]["value"] == pytest.approx(2.0 * 0.5**2)
+
+
+def test_a_sweep_saves_its_draws_streamed_as_kept(invoke, tmp_path):
+    path = "priors/serving/chat-llama70b-h100-batch-sweep.toml"
+    files = {}
+    for statistics in ("exact", "streamed"):
+        files[statistics] = tmp_path / f"{statistics}.nc"
+        result = invoke("run", path, "--draws", "5000", "--statistics", statistics,
+                        "--out", files[statistics], "-q")  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+    with xr.open_dataset(files["exact"]) as kept, xr.open_dataset(files["streamed"]) as streamed:
+        assert kept["batch_size"].values.tolist() == [2.0**k for k in range(10)]
+        assert "batch_size" not in kept.data_vars  # the swept assumption is the coordinate
+        assert set(kept.data_vars) == set(streamed.data_vars)
+        for name in kept.data_vars:
+            np.testing.assert_array_equal(kept[name].values, streamed[name].values)
+        cost = kept["cost_per_1m_output_tokens_usd"]
+        assert cost.dims == ("chain", "draw", "batch_size")
+        assert float(cost.sel(batch_size=1).median()) > float(cost.sel(batch_size=64).median())
+    scenario = simulate.load(path)
+    plain = engine.bytes_needed(scenario, 10**7, streamed=True)
+    saved = engine.bytes_needed(scenario, 10**7, streamed=True, sink=True)
+    chunk = 8 * 2**20 * len(scenario.axis.values) * len(scenario.outputs)
+    assert saved - plain > chunk  # every coordinate of a chunk is held until it is written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from simulate.cli.common import (
     option_for_quantities,
     scheduled,
     validate_names,
+    writing,
 )
 from simulate.core.errors import PriorsError
 from simulate.present.progress import progress as progress_shown
@@ -40,69 +42,81 @@ def run_along(
 ) -> None:
     """Sample once, evaluate every draw at each year or swept value, and summarise each."""
     from simulate.analysis import results
-    from simulate.core import along
+    from simulate.core import along, engine
     from simulate.io import files, netcdf
     from simulate.present import along as shown
 
-    if suffix == ".nc" and not keep and not point:
-        raise PriorsError(
-            None, "--out",
-            f"a streamed run over {scenario.axis.dimension} keeps no draws to save: use "
-            "--statistics exact (the draws of every coordinate are kept), or .json / .csv for "
-            "the summary",
-        )  # fmt: skip
     if not point:
         check_memory(
             [scenario], draws, method, streamed=not keep,
             chunk_size=options["chunk_size"],
             workers=None if options["scheduler"] else options["workers"],
+            sink=suffix == ".nc",
         )  # fmt: skip
         if suffix == ".nc":
-            check_disk(scenario, draws * len(scenario.axis.values), out)
+            check_disk(scenario, draws, out)
     counts: list[Any] | None = None
     if choices and point:
         raise PriorsError(
             None, "--point", "--minimize, --maximize and --first choose draw by draw; the "
             "base case is one draw: leave out --point",
         )  # fmt: skip
-    if point:
-        per = along.run_point(scenario)
-    elif keep:
-        with progress_shown(show, draws, quiet) as progress:
-            per = scheduled(along.run, scenario, draws, seed, method, progress=progress, **options)
-    else:
-        found: list[Any] = []
-        with progress_shown(show, draws, quiet) as progress:
+    # Moving --out into place is the run's last act: once it is there, the run has succeeded.
+    with contextlib.ExitStack() as stack:
+        opened = None
+        if point:
+            per = along.run_point(scenario)
+        elif keep:
+            with progress_shown(show, draws, quiet) as progress:
+                per = scheduled(
+                    along.run, scenario, draws, seed, method, progress=progress, **options
+                )
+        else:
+            found: list[Any] = []
+            progress = stack.enter_context(progress_shown(show, draws, quiet))
+            if suffix == ".nc":
+                fixed = engine.fixed_values(scenario)
+                writer = netcdf.DrawWriter(out, scenario, draws, seed, method, fixed)
+                stack.callback(writer.discard)  # first in, so it runs last, whatever happens
+                opened = writing(out, lambda: stack.enter_context(writer))
             per = scheduled(
                 along.stream, scenario, draws, seed, method, progress=progress,
-                thresholds=thresholds, choices=choices, chosen=found.extend, **options,
+                thresholds=thresholds, choices=choices, chosen=found.extend,
+                sink=None if opened is None else _sink(out, opened), **options,
             )  # fmt: skip
-        counts = found
-    summary = results.summarize_along(
-        scenario, per, percentiles, thresholds, workers=options["workers"], choices=choices,
-        counts=counts,
-    )  # fmt: skip
-    rendered = {
-        "table": shown.table,
-        "json": shown.json_text,
-        "csv": shown.csv_text,
-        "markdown": shown.markdown,
-    }
-    emit(rendered[output_format](summary))
-    if suffix == ".nc":
-        dataset = netcdf.to_dataset_along(scenario, per)
-        names, attrs = [*dataset.data_vars, *dataset.coords], dict(dataset.attrs)
-        finish(
-            out,
-            lambda: files.write_netcdf(
-                dataset, out, then=lambda temporary: netcdf.link_prior(temporary, names, attrs)
-            ),
-        )
-    elif suffix in (".json", ".csv"):
-        text = rendered[suffix[1:]](summary)
-        finish(out, lambda: files.write_text(text if text.endswith("\n") else text + "\n", out))
+            counts = found
+        summary = results.summarize_along(
+            scenario, per, percentiles, thresholds, workers=options["workers"],
+            choices=choices, counts=counts,
+        )  # fmt: skip
+        rendered = {
+            "table": shown.table,
+            "json": shown.json_text,
+            "csv": shown.csv_text,
+            "markdown": shown.markdown,
+        }
+        emit(rendered[output_format](summary))
+        if opened is not None:
+            finish(out, stack.close)  # the writer's exit moves the file into place
+        elif suffix == ".nc":
+            finish(out, lambda: netcdf.write_draws_along(out, scenario, per))
+        elif suffix in (".json", ".csv"):
+            text = rendered[suffix[1:]](summary)
+            finish(out, lambda: files.write_text(text if text.endswith("\n") else text + "\n", out))
     if out and not quiet:
         click.echo(f"wrote {out}", err=True)
+
+
+def _sink(out: str, opened: Any) -> Any:
+    """Write a streamed chunk's draws: the sampled assumptions, then each coordinate's."""
+
+    def sink(start: int, arrays: Any) -> None:
+        sampled, moving = arrays
+        writing(out, lambda: opened.write(start, sampled))
+        for index, at in enumerate(moving):
+            writing(out, lambda: opened.write(start, at, index))  # noqa: B023 (called now)
+
+    return sink
 
 
 def parse_choices(

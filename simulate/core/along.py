@@ -43,6 +43,9 @@ from simulate.core.scenario import Scenario
 from simulate.core.statistics import Sketch
 from simulate.core.thresholds import Threshold, threshold_factor
 
+# a chunk's draws: its sampled assumptions, and at each coordinate what moves and the outputs
+Kept = tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]]]
+
 
 def values_at(
     scenario: Scenario, assumptions: Mapping[str, np.ndarray], index: int
@@ -152,10 +155,12 @@ def _reduce_along(
     names: list[str],
     factors: tuple[tuple[Threshold, float], ...],
     wanted: tuple[Choice, ...] = (),
-) -> tuple[list[dict[str, Sketch]], list[np.ndarray]]:
+    keep: tuple[str, ...] = (),
+) -> tuple[list[dict[str, Sketch]], list[np.ndarray], Kept | None]:
     sampled = _sample(sampler, blocks)
     sketches = []
     tallies: list[Tally] = []
+    kept: list[dict[str, np.ndarray]] = []
     for index in range(len(scenario.axis.values)):  # type: ignore[union-attr]
         # one coordinate at a time: a chunk's memory does not grow with the coordinates.
         # What moves (the swept value, a year's trajectories) replaces its draws.
@@ -167,8 +172,11 @@ def _reduce_along(
             tallies = [Tally(choice, size, choice_factors(scenario, choice)) for choice in wanted]
         for each in tallies:
             each.add(index, quantities)
+        if keep:
+            kept.append({name: quantities[name] for name in keep})
     coordinates = len(scenario.axis.values)  # type: ignore[union-attr]
-    return sketches, [each.counts(coordinates) for each in tallies]
+    arrays = (sampled, kept) if keep else None
+    return sketches, [each.counts(coordinates) for each in tallies], arrays
 
 
 def choice_factors(scenario: Scenario, choice: Choice) -> dict[Threshold, float]:
@@ -200,12 +208,15 @@ def stream(
     thresholds: Sequence[Threshold] = (),
     choices: Sequence[Choice] = (),
     chosen: Callable[[list[np.ndarray]], None] | None = None,
+    sink: Callable[[int, Kept], None] | None = None,
 ) -> list[Streamed]:
     """Sample and evaluate ``draws`` scenarios at every coordinate chunk by chunk, keeping
     only statistics: one :class:`Streamed` per coordinate (the same sketches a plain
     :func:`~simulate.core.engine.stream` keeps, so the same bound and the same determinism).
     ``chosen`` receives, when the run ends, each of ``choices``' counts
-    (:mod:`simulate.core.choices`), summed chunk by chunk."""
+    (:mod:`simulate.core.choices`), summed chunk by chunk. ``sink(start, (sampled, moving))``
+    receives every chunk's draws in order (to stream them to a file): the sampled
+    assumptions, and at each coordinate what moves and every output."""
     axis = scenario.axis
     assert axis is not None
     sampler = make_sampler(scenario, draws, seed, method)
@@ -219,13 +230,18 @@ def stream(
     referenced = {t.name for t in thresholds if isinstance(t.value, str)}
     swept = {axis.dimension} - referenced if axis.swept else set()
     streamed_names = [n for n in names if n not in constant and n not in swept]
+    coordinate = {axis.dimension} if axis.swept else set()  # the file's coordinate variable
+    kept_names = tuple(n for n in [*scenario.along, *scenario.outputs] if n not in coordinate)
+    kept_names = kept_names if sink is not None else ()
     found: list[dict[str, Sketch]] = [{} for _ in axis.values]
     counts: list[np.ndarray] = []
     for blocks, reduced in execution.map_in_order(
         _reduce_along, scenario, sampler, _chunks(draws, chunk_size), workers, scheduler,
-        extra=(streamed_names, factors, tuple(choices)),
+        extra=(streamed_names, factors, tuple(choices), kept_names),
     ):  # fmt: skip
-        per, chunk_counts = reduced
+        per, chunk_counts, arrays = reduced
+        if sink is not None:
+            sink(blocks[0] * BLOCK_SIZE, arrays)
         counts = (
             [a + b for a, b in zip(counts, chunk_counts, strict=True)] if counts else chunk_counts
         )

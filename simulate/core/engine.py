@@ -388,6 +388,8 @@ def bytes_needed(
     evaluated = at_once * (len(scenario.outputs) + len(scenario.along) + len(scenario.steps))
     running = 8 * chunk_draws * (2 * len(scenario.sampled) + evaluated)
     running += 8 * chunk_draws * at_once * KERNEL_TEMPORARIES
+    if streamed and sink and scenario.axis is not None:  # a chunk keeps every coordinate's
+        running += arrays
     chunks = -(-block_count(draws) // max(1, -(-chunk_size // BLOCK_SIZE)))
     working = min(workers, chunks) * running
     design = 8 * rows * (keys + len(scenario.outputs) + 2)

@@ -176,9 +176,24 @@ def summary_attrs(entry: Any) -> dict[str, Any]:
     }
 
 
+def moving_and_still(scenario: Scenario) -> tuple[list[str], list[str]]:
+    """What a file stores once per coordinate of the scenario's axis (what moves along it and
+    every output), and once per draw (the other sampled assumptions); without an axis,
+    nothing moves. A swept assumption is the coordinate itself, stored as neither."""
+    axis = scenario.axis
+    if axis is None:
+        return [], [*scenario.sampled, *scenario.outputs]
+    swept = {axis.dimension} if axis.swept else set()
+    moving = [n for n in [*scenario.along, *scenario.outputs] if n not in swept]
+    still = [n for n in scenario.sampled if n not in moving and n not in swept]
+    return moving, still
+
+
 def file_bytes(scenario: Scenario, draws: int) -> int:
     """The size of a run's draws on disk (uncompressed float64)."""
-    return 8 * draws * (len(scenario.sampled) + len(scenario.outputs))
+    moving, still = moving_and_still(scenario)
+    coordinates = len(scenario.axis.values) if scenario.axis is not None else 0
+    return 8 * draws * (len(still) + coordinates * len(moving))
 
 
 def reserved_bytes(data_bytes: int) -> int:
@@ -225,6 +240,10 @@ class DrawWriter:
     """Write a run's draws chunk by chunk: ``with DrawWriter(...) as w: w.write(start, arrays)``.
 
     ``fixed`` maps each fixed input to its value; the others arrive through :meth:`write`.
+    Along a scenario's axis (years or a sweep), what moves and every output are over
+    ``(chain, draw, <dimension>)``, written one coordinate at a time (``write(start, arrays,
+    index)``), the other sampled assumptions over ``(chain, draw)``; the dimension's
+    coordinate variable holds the years or swept values.
     """
 
     def __init__(
@@ -241,9 +260,13 @@ class DrawWriter:
         self.extra_bytes = extra_bytes  # groups added after the draws (a posterior)
         self.scenario = scenario
         self.draws = draws
-        self.names = [*scenario.sampled, *scenario.outputs]
+        self.moving, still = moving_and_still(scenario)
+        self.names = [*still, *self.moving] if scenario.axis is not None else still
         self.attrs = dataset_attrs(scenario, draws, seed, method)
-        self.fixed = fixed
+        if scenario.axis is not None:
+            self.attrs["dimension"] = scenario.axis.dimension
+        swept = scenario.axis.dimension if scenario.axis and scenario.axis.swept else None
+        self.fixed = {n: v for n, v in fixed.items() if n not in self.moving and n != swept}
         self._file: Any = None
         self._temporary = ""
 
@@ -280,8 +303,13 @@ class DrawWriter:
             f"stored once, in the group '{FIXED_GROUP}': {', '.join(self.fixed) or 'none'}"
         )
         chunk = (1, max(1, min(self.draws, 4 * BLOCK_SIZE)))
+        along = self._coordinate()
         for name in self.names:
-            variable = self._file.create_variable(name, ("chain", "draw"), np.float64, chunks=chunk)
+            if name in self.moving:  # a coordinate's draws are one chunk column
+                dimensions, chunks = ("chain", "draw", along), (*chunk, 1)
+            else:
+                dimensions, chunks = ("chain", "draw"), chunk
+            variable = self._file.create_variable(name, dimensions, np.float64, chunks=chunks)
             variable.attrs.update(variable_attrs(self.scenario, name))
         prior = self._file.create_group(PRIOR_GROUP)  # filled with links as the file closes
         prior.attrs.update(self.attrs)
@@ -290,6 +318,20 @@ class DrawWriter:
             for name, value in self.fixed.items():
                 variable = group.create_variable(name, (), np.float64, data=float(value))
                 variable.attrs.update(variable_attrs(self.scenario, name))
+
+    def _coordinate(self) -> str:
+        """The axis's dimension and its coordinate variable (years as integers)."""
+        axis = self.scenario.axis
+        if axis is None:
+            return ""
+        self._file.dimensions[axis.dimension] = len(axis.values)
+        values = np.asarray(axis.values, dtype=np.float64 if axis.swept else np.int64)
+        variable = self._file.create_variable(
+            axis.dimension, (axis.dimension,), values.dtype, data=values
+        )
+        attrs = variable_attrs(self.scenario, axis.dimension) if axis.swept else {"unit": "year"}
+        variable.attrs.update(attrs)
+        return axis.dimension
 
     def add_group(self, label: str, variables: dict[str, tuple[np.ndarray, dict]]) -> None:
         """A group of its own: a variable of one value per draw is over ``(chain, draw)``,
@@ -344,15 +386,20 @@ class DrawWriter:
         with interrupts.held():
             variable.attrs.update(attrs)
 
-    def write(self, start: int, arrays: dict[str, np.ndarray]) -> None:
-        """Store draws ``start …`` of every quantity in ``arrays``."""
+    def write(self, start: int, arrays: dict[str, np.ndarray], index: int | None = None) -> None:
+        """Store draws ``start …`` of every quantity in ``arrays``: along an axis, what moves
+        at coordinate ``index`` (given), or what does not (``index`` None: the values of what
+        moves, as drawn before it moved, are not stored)."""
         for name, values in arrays.items():
-            if name in self.fixed:
+            if name in self.fixed or (index is None) == (name in self.moving):
                 continue
             values = np.asarray(values, dtype=float)
             size = len(values) if values.ndim else 1
             with interrupts.held():  # not raised inside HDF5's callbacks, which swallow it
-                self._file.variables[name][0, start : start + size] = values
+                if index is None:
+                    self._file.variables[name][0, start : start + size] = values
+                else:
+                    self._file.variables[name][0, start : start + size, index] = values
 
     def annotate(self, summary: Any) -> None:
         """Add the run's summary (percentiles with their standard errors) to each variable."""
@@ -369,8 +416,9 @@ class DrawWriter:
         there, ``xarray.open_dataset`` at the root, and they are stored once."""
         import h5py
 
+        axis = self.scenario.axis
         with interrupts.held(), h5py.File(self._temporary, "a") as file:
-            for name in self.names:
+            for name in [*self.names, *([axis.dimension] if axis is not None else [])]:
                 file[PRIOR_GROUP][name] = file[name]
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
@@ -420,4 +468,29 @@ def write_draws(
             writer.annotate(summary)
         for label, variables in (groups or {}).items():
             writer.add_group(label, variables)
+    return Path(path)
+
+
+def write_draws_along(path: str | Path, scenario: Scenario, per: Sequence[Any]) -> Path:
+    """Write a kept run along the scenario's axis (one :class:`~simulate.core.engine.Draws`
+    per coordinate, the base case included) in :class:`DrawWriter`'s layout."""
+    first = per[0]
+    fixed = {
+        n: v
+        for n, v in first.inputs.items()
+        if n in scenario.assumptions and scenario.assumptions[n].distribution.is_fixed
+    }
+
+    def column(values: Any) -> np.ndarray:
+        return np.broadcast_to(np.asarray(values, dtype=float), (first.draws,))
+
+    with DrawWriter(path, scenario, first.draws, first.seed, first.method, fixed) as writer:
+        for start in range(0, first.draws, 16 * BLOCK_SIZE):
+            stop = min(start + 16 * BLOCK_SIZE, first.draws)
+            still = {n: v for n, v in first.inputs.items() if n in writer.names}
+            writer.write(start, {n: column(v)[start:stop] for n, v in still.items()})
+            for index, draws in enumerate(per):
+                every = {**draws.inputs, **draws.outputs}
+                moving = {n: column(every[n])[start:stop] for n in writer.moving}
+                writer.write(start, moving, index)
     return Path(path)
