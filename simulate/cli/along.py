@@ -19,6 +19,7 @@ from simulate.cli.common import (
     writing,
 )
 from simulate.core.errors import PriorsError
+from simulate.core.sampling import BLOCK_SIZE
 from simulate.present.progress import progress as progress_shown
 
 
@@ -46,6 +47,11 @@ def run_along(
     from simulate.io import files, netcdf
     from simulate.present import along as shown
 
+    if suffix == ".nc" and not keep and not point:
+        # a chunk is held at every coordinate until it is written: a chunk of 1/coordinates
+        # the draws keeps memory that of a plain run (numbers do not depend on the chunking)
+        per_coordinate = options["chunk_size"] // len(scenario.axis.values)
+        options = {**options, "chunk_size": max(BLOCK_SIZE, per_coordinate)}
     if not point:
         check_memory(
             [scenario], draws, method, streamed=not keep,
