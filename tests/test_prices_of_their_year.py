@@ -8,6 +8,8 @@ prices and specialist clouds'. A belief for a year that left its committed price
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import simulate
@@ -84,6 +86,12 @@ def test_a_price_holds_from_the_year_listed_and_the_cheapest_quote_moves_the_low
     assert raised.value.key == "assumptions.accelerator_hour_usd.by_year"
     # a scenario without a year takes today's market
     assert "by_year 2025" in _price(priors_file, "h100.toml", None).source
+
+
+def test_check_says_the_scenarios_year(invoke):
+    path = PRIORS / "frontier" / "gpt4.toml"
+    assert "\nyear: 2022 (an assumption listed by year" in invoke("check", path).stdout
+    assert json.loads(invoke("check", path, "--format", "json").stdout)["year"] == 2022
 
 
 def test_frontier_runs_are_priced_for_the_year_they_trained():

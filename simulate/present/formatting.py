@@ -284,6 +284,7 @@ def scenario_data(
         "outputs": {name: scenario.unit(name) for name in scenario.outputs},
         "order": [f"{s.kind} {s.name}" for s in scenario.steps],
         **_axis_data(scenario),
+        **({"year": scenario.year} if scenario.year is not None else {}),
     }
 
 
@@ -392,6 +393,10 @@ def scenario_table(
                     for label, j in data["joint"].items()
                 ],
             )
+        )
+    if "year" in data:
+        parts.append(
+            f"year: {data['year']} (an assumption listed by year takes the belief listed for it)"
         )
     if "years" in data:
         moves = "; ".join(_moves(name, t) for name, t in data["trajectories"].items())
