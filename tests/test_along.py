@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -715,3 +716,26 @@ def test_a_sweep_saves_its_draws_streamed_as_kept(invoke, tmp_path):
     saved = engine.bytes_needed(scenario, 10**7, streamed=True, sink=True)
     chunk = 8 * 2**20 * len(scenario.axis.values) * len(scenario.outputs)
     assert saved - plain > chunk  # every coordinate of a chunk is held until it is written
+
+
+def test_a_report_about_one_year_gives_that_years_outputs(invoke, priors_file, tmp_path):
+    path = priors_file(
+        "[scenario]\nname = 'one-year'\nmodels = ['inference']\nyear = 2027\n"
+        "report = ['inference_cost_per_1k_tokens_usd']\n[assumptions]\n"
+        "active_params = 1e9\npeak_flops_per_s = { fixed = 312, unit = 'TFLOP/s' }\n"
+        "inference_mfu = { beta = [0.1, 0.3] }\n[assumptions.accelerator_hour_usd]\n"
+        "lognormal = [1.5, 3.0]\nbase_year = 2025\ngrowth_per_year = -0.5\n"
+    )
+    out = tmp_path / "one.md"
+    result = invoke("report", path, "--draws", "20000", "--sobol-samples", "256", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    body = out.read_text()
+    assert '*Year*: the figures until "In 2027" are for 2025' in body
+    row = next(line for line in body.split("### In 2027")[1].splitlines() if "| `inference" in line)
+    shown = json.loads(invoke("run", path, "--draws", "20000", "--format", "json").stdout)
+    (year,) = shown["along"]
+    median = year["outputs"]["inference_cost_per_1k_tokens_usd"]["p50"]
+    headline = float(re.search(r"\$([0-9.e+-]+)/ktoken median", body)[1])
+    cells = row.split("|")
+    assert float(cells[3].strip().lstrip("$").split("/")[0]) == pytest.approx(median, rel=0.01)
+    assert headline == pytest.approx(4 * median, rel=0.01)  # the headline is 2025's: ×(1−0.5)^2

@@ -234,6 +234,7 @@ def _markdown(
         "They differ when the assumptions' distributions are skewed.",
         "",
     ]
+    lines += _coordinate_note(scenario)
     for name in keys:
         lines += [_headline(scenario, name, summary, base, kinds[name], result, draws), ""]
     others = [
@@ -356,6 +357,27 @@ def _threshold_words(
     else:
         what = humanize(float(result.value), unit, name)
     return f"a {humanize(result.probability, '1', 'share')} chance it {verb} {what}."
+
+
+def _coordinate_note(scenario: Scenario) -> list[str]:
+    """Along years or a sweep, which coordinate the sections before its own describe."""
+    axis = scenario.axis
+    if axis is None:
+        return []
+    if axis.swept:
+        label = axis.dimension.replace("_", " ")
+        return [
+            f'*{label.capitalize()}*: the figures until "Across {label}" take '
+            f"`{axis.dimension}` as declared.",
+            "",
+        ]
+    stated = sorted({a.trajectory.base_year for a in scenario.assumptions.values() if a.trajectory})
+    section = f"In {axis.label(0)}" if len(axis.values) == 1 else "Over the years"
+    return [
+        f'*Year*: the figures until "{section}" are for {", ".join(map(str, stated))}, the '
+        "year the distributions were stated for.",
+        "",
+    ]
 
 
 def _headline(

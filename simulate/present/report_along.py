@@ -22,6 +22,8 @@ def section(
     scenario = found.scenario
     dimension = summary.dimension
     labels = [summary.label(i) for i in range(len(summary.coordinates))]
+    if len(labels) == 1 and dimension == "year":
+        return _one_year(found, labels[0]), []
     if dimension == "year":
         moving = ", ".join(f"`{n}`" for n in summary.moving) or "nothing"
         lines = [
@@ -80,3 +82,32 @@ def section(
             ]
         lines.append("")
     return lines, writers
+
+
+def _one_year(found: Findings, year: str) -> list[str]:
+    """A scenario about one year (``[scenario] year`` with trajectories): the key outputs in
+    that year, since the sections above describe the year the distributions were stated for."""
+    summary, base = found.along, found.along_base
+    assert summary is not None and base is not None
+    scenario = found.scenario
+    moving = ", ".join(f"`{n}`" for n in summary.moving) or "nothing"
+    stated = sorted({scenario.assumptions[n].trajectory.base_year for n in summary.moving})
+    stated_in = ", ".join(map(str, stated)) or year
+    lines = [
+        f"### In {year}",
+        "",
+        f"The scenario is about {year}: {moving} move from the year their distributions were "
+        f"stated for ({stated_in}) at a rate drawn once per scenario. The sections above "
+        f"describe {stated_in}; in {year}:",
+        "",
+        "| output | P5 | median | P95 | base case |",
+        "|---|---|---|---|---|",
+    ]
+    (values,) = base  # the base case in that year
+    for name in found.keys:
+        (entry,) = summary.series(name)
+        unit = scenario.unit(name)
+        cells = [humanize(entry.percentile(q), unit, name) for q in (5, 50, 95)]
+        cells.append(humanize(float(values[name]), unit, name))
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return [*lines, ""]
