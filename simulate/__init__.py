@@ -55,6 +55,7 @@ _API = {
     "run_along": "simulate.analysis.runs",
     "stream_along": "simulate.analysis.runs",
     "summarize_along": "simulate.analysis.results",
+    "to_dataset_along": "simulate.io.netcdf",
     "AlongSummary": "simulate.analysis.summary",
     "StreamedPosterior": "simulate.analysis.streamed_calibration",
 }

@@ -274,6 +274,14 @@ def test_the_python_api_runs_along_and_refuses_a_plain_run():
     )
     with pytest.raises(simulate.PriorsError, match="run_along"):
         simulate.run(scenario, 1000, seed=1)
+    per = simulate.run_along(scenario, 1000, seed=1)
+    dataset = simulate.to_dataset_along(scenario, per)
+    assert dataset["accelerator_hour_usd"].dims == ("chain", "draw", "year")
+    assert dataset["inference_mfu"].dims == ("chain", "draw")
+    np.testing.assert_array_equal(
+        dataset["accelerator_hour_usd"].sel(year=2027).values[0],
+        per[2].inputs["accelerator_hour_usd"],
+    )
 
 
 def test_commands_that_do_not_go_along_say_what_they_describe(invoke, tmp_path):
@@ -739,3 +747,28 @@ def test_a_report_about_one_year_gives_that_years_outputs(invoke, priors_file, t
     cells = row.split("|")
     assert float(cells[3].strip().lstrip("$").split("/")[0]) == pytest.approx(median, rel=0.01)
     assert headline == pytest.approx(4 * median, rel=0.01)  # the headline is 2025's: ×(1−0.5)^2
+
+
+def test_a_sweep_of_a_sampled_assumption_saves_streamed_over_several_chunks(invoke, priors_file):
+    path = priors_file(
+        "[scenario]\nname = 's'\nmodels = ['training']\n[assumptions]\n"
+        "training_flops = 1e24\ntraining_mfu = { beta = [0.3, 0.5] }\n"
+        "peak_flops_per_s = { fixed = 312, unit = 'TFLOP/s' }\n"
+        "accelerator_hour_usd = { lognormal = [1.5, 3.0], unit = 'USD/hour' }\n"
+        "[sweep]\ntraining_mfu = [0.3, 0.4, 0.5]\n"
+    )
+    saved = {}
+    for statistics in ("exact", "streamed"):
+        saved[statistics] = path.with_name(f"{statistics}.nc")
+        result = invoke("run", path, "--draws", str(2 * 65_536 + 3), "--statistics", statistics,
+                        "--chunk-size", "65536", "--out", saved[statistics], "-q")  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+    with xr.open_dataset(saved["exact"]) as kept, xr.open_dataset(saved["streamed"]) as streamed:
+        assert kept["training_mfu"].values.tolist() == [0.3, 0.4, 0.5]  # the coordinate
+        assert set(kept.data_vars) == set(streamed.data_vars) == {
+            "accelerator_hour_usd", "accelerator_hours", "training_cost_usd",
+        }  # fmt: skip
+        for name in kept.data_vars:
+            np.testing.assert_array_equal(kept[name].values, streamed[name].values)
+        hours = kept["accelerator_hours"].values[0]
+        np.testing.assert_allclose(hours[:, 0] * 0.3, hours[:, 2] * 0.5, rtol=1e-12)

@@ -195,3 +195,59 @@ def json_to_toml(document: dict) -> str:
     for section, entries in document.items():
         table(section, entries)
     return "\n".join(lines) + "\n"
+
+
+def test_through_the_inverse_cdf_each_year_is_that_years_run_whatever_the_family():
+    """Latin hypercube draws every belief through its inverse CDF, so a year of a PERT listed
+    after another PERT is that year's run to rounding; Monte Carlo draws a PERT natively, so
+    there only the distribution is the same (the claim README makes)."""
+
+    def document(**scenario) -> dict:
+        listed = _document()
+        listed["assumptions"][PRICE]["by_year"] = {
+            "2021": {"pert": [1.0, 2.4, 4.1], "source": "a"},
+            "2023": {"pert": [1.2, 3.0, 5.12], "source": "b"},
+        }
+        listed["scenario"].pop("years")
+        listed["scenario"].update(scenario)
+        return listed
+
+    along_years = simulate.load(document(years=[2021, 2022, 2023, 2024]))
+    alone = simulate.load(document(year=2024))
+    per_year = simulate.run_along(along_years, 8192, seed=9, method="lhs")
+    by_itself = simulate.run(alone, 8192, seed=9, method="lhs").inputs[PRICE]
+    np.testing.assert_allclose(per_year[3].inputs[PRICE], by_itself, rtol=1e-9)
+    carried = simulate.run_along(along_years, 20_000, seed=9)[3].inputs[PRICE]
+    drawn = simulate.run(alone, 20_000, seed=10).inputs[PRICE]
+    assert not np.allclose(carried, simulate.run(alone, 20_000, seed=9).inputs[PRICE])
+    assert stats.ks_2samp(carried, drawn).pvalue > 1e-3  # the same distribution
+
+
+def test_a_streamed_run_saves_the_years_beliefs_as_a_kept_one(invoke, priors_file, tmp_path):
+    import xarray as xr
+
+    path = priors_file(json_to_toml(_document()))
+    saved = {}
+    for statistics, options in (("exact", ()), ("streamed", ("--chunk-size", "65536"))):
+        saved[statistics] = tmp_path / f"{statistics}.nc"
+        result = invoke("run", path, "--draws", str(3 * 65_536), "--statistics", statistics,
+                        "--out", saved[statistics], "-q", *options)  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+    with xr.open_dataset(saved["exact"]) as kept, xr.open_dataset(saved["streamed"]) as streamed:
+        assert kept[PRICE].dims == ("chain", "draw", "year")
+        for name in kept.data_vars:
+            np.testing.assert_array_equal(kept[name].values, streamed[name].values)
+        ranks = np.argsort(kept[PRICE].sel(year=2021).values[0])
+        assert np.array_equal(ranks, np.argsort(kept[PRICE].sel(year=2024).values[0]))
+
+
+def test_an_own_price_replaces_a_listed_one_whatever_the_year(priors_file):
+    from tests.conftest import PRIORS
+
+    path = priors_file(
+        "[scenario]\nname = 'own'\nmodels = ['training']\nyear = 2019\n"
+        f"include = ['{PRIORS / 'hardware' / 'a100-40gb.toml'}']\n[assumptions]\n"
+        "training_flops = 1e24\ntraining_mfu = 0.4\n"
+        "accelerator_hour_usd = { fixed = 2.0, unit = 'USD/hour', source = 'mine' }\n"
+    )  # the file lists nothing before 2021, but its price is not read
+    assert simulate.load(path).assumptions[PRICE].source == "mine"

@@ -20,9 +20,12 @@ from simulate.core.errors import PriorsError
 def _plain(scenario: Any, instead: str) -> None:
     """Refuse a run of one evaluation per draw on a scenario that has a second dimension."""
     if scenario.axis is not None:
+        key = "sweep" if scenario.axis.swept else "scenario.years"
+        along = f"runs along {scenario.axis.dimension}"
+        if scenario.year is not None and not scenario.axis.swept:
+            key, along = "scenario.year", f"evaluates its trajectories in {scenario.year}"
         raise PriorsError(
-            scenario.path, "sweep" if scenario.axis.swept else "scenario.years",
-            f"this scenario runs along {scenario.axis.dimension}: use simulate.{instead}",
+            scenario.path, key, f"this scenario {along}: use simulate.{instead}"
         )  # fmt: skip
 
 

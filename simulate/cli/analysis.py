@@ -44,12 +44,15 @@ def one_coordinate(scenario: Any, command: str) -> None:
         what = f"without its [sweep]: {axis.dimension} as declared ({declared})"
     else:
         bases = sorted({scenario.assumptions[n].trajectory.base_year for n in scenario.along})
+        not_in = f"in {scenario.year}" if scenario.year is not None else "each year"
         what = (
-            "in the year of its distributions (" + ", ".join(map(str, bases)) + "), not each year"
+            "in the year of its distributions (" + ", ".join(map(str, bases)) + f"), not {not_in}"
         )
+    goes = f"goes along {axis.dimension}"
+    if scenario.year is not None and not axis.swept:
+        goes = f"evaluates it in {scenario.year}"
     click.echo(
-        f"note: {scenario.name}: {command} describes the scenario {what}; `simulate run` goes "
-        f"along {axis.dimension}",
+        f"note: {scenario.name}: {command} describes the scenario {what}; `simulate run` {goes}",
         err=True,
     )
 

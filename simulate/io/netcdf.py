@@ -262,6 +262,7 @@ class DrawWriter:
         self.draws = draws
         self.moving, still = moving_and_still(scenario)
         self.names = [*still, *self.moving] if scenario.axis is not None else still
+        self._stored = set(self.names)
         self.attrs = dataset_attrs(scenario, draws, seed, method)
         if scenario.axis is not None:
             self.attrs["dimension"] = scenario.axis.dimension
@@ -391,7 +392,9 @@ class DrawWriter:
         at coordinate ``index`` (given), or what does not (``index`` None: the values of what
         moves, as drawn before it moved, are not stored)."""
         for name, values in arrays.items():
-            if name in self.fixed or (index is None) == (name in self.moving):
+            if name in self.fixed or name not in self._stored:
+                continue  # stored once, or not at all (a swept assumption is the coordinate)
+            if (index is None) == (name in self.moving):
                 continue
             values = np.asarray(values, dtype=float)
             size = len(values) if values.ndim else 1

@@ -25,14 +25,12 @@ def section(
     if len(labels) == 1 and dimension == "year":
         return _one_year(found, labels[0]), []
     if dimension == "year":
-        moving = ", ".join(f"`{n}`" for n in summary.moving) or "nothing"
         lines = [
             "### Over the years",
             "",
-            f"Each scenario is followed from {labels[0]} to {labels[-1]}: {moving} move with "
-            "the years at a rate drawn once per scenario, so each line through the fan is one "
-            "coherent future. The sections above describe the year the distributions were "
-            "stated for.",
+            f"Each scenario is followed from {labels[0]} to {labels[-1]}: "
+            f"{_how_they_move(found)}, so each line through the fan is one coherent future. "
+            "The sections above describe the year the distributions were stated for.",
             "",
         ]
     else:
@@ -84,21 +82,38 @@ def section(
     return lines, writers
 
 
+def _how_they_move(found: Findings) -> str:
+    """What moves with the years and how, in words."""
+    assumptions = found.scenario.assumptions
+    moving = found.along.moving if found.along is not None else []
+    growing = [f"`{n}`" for n in moving if assumptions[n].trajectory.growth is not None]
+    listed = [f"`{n}`" for n in moving if assumptions[n].trajectory.growth is None]
+    parts = []
+    if growing:
+        verb = "moves" if len(growing) == 1 else "move"
+        parts.append(f"{', '.join(growing)} {verb} at a rate drawn once per scenario")
+    if listed:
+        verb = "takes" if len(listed) == 1 else "take"
+        parts.append(
+            f"{', '.join(listed)} {verb} the belief listed for each year, each scenario keeping "
+            "its place in the range"
+        )
+    return "; ".join(parts) or "nothing moves"
+
+
 def _one_year(found: Findings, year: str) -> list[str]:
     """A scenario about one year (``[scenario] year`` with trajectories): the key outputs in
     that year, since the sections above describe the year the distributions were stated for."""
     summary, base = found.along, found.along_base
     assert summary is not None and base is not None
     scenario = found.scenario
-    moving = ", ".join(f"`{n}`" for n in summary.moving) or "nothing"
     stated = sorted({scenario.assumptions[n].trajectory.base_year for n in summary.moving})
     stated_in = ", ".join(map(str, stated)) or year
     lines = [
         f"### In {year}",
         "",
-        f"The scenario is about {year}: {moving} move from the year their distributions were "
-        f"stated for ({stated_in}) at a rate drawn once per scenario. The sections above "
-        f"describe {stated_in}; in {year}:",
+        f"The scenario is about {year}, its distributions about {stated_in}: "
+        f"{_how_they_move(found)}. The sections above describe {stated_in}; in {year}:",
         "",
         "| output | P5 | median | P95 | base case |",
         "|---|---|---|---|---|",

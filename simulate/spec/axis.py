@@ -91,9 +91,11 @@ def axis(
     """The scenario's second dimension, checked: years, or one swept assumption."""
     years = header.get("years")
     if years is not None and sweep:
+        years_are = "[scenario] years"
+        if "year" in header:  # a year with trajectories is a dimension of one year
+            years_are = f"[scenario] year (its trajectories evaluated in {header['year']})"
         raise PriorsError(
-            file, "sweep",
-            "a run has one second dimension: [scenario] years or a [sweep], not both",
+            file, "sweep", f"a run has one second dimension: {years_are} or a [sweep], not both"
         )  # fmt: skip
     if years is not None:
         if any(b <= a for a, b in itertools.pairwise(years)):

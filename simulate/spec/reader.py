@@ -69,11 +69,7 @@ def load(
     if not observe:
         return scenario
     if scenario.axis is not None:
-        raise PriorsError(
-            None, "--observe",
-            "observations with [scenario] years or a [sweep] are not supported: calibrate "
-            "one year or one value at a time",
-        )  # fmt: skip
+        raise PriorsError(None, "--observe", _not_along(scenario))
     extra = spec_observations.from_command_line(observe, scenario)
     digest = hashlib.sha256(scenario.sha256.encode())
     for text in observe:
@@ -289,11 +285,11 @@ def _scenario(
         own[key] = _assumption(key, of_its_year(key, entry, file), file, known_units.get(key))
     for key, (section, entry, source_file) in list(included.items()):
         if section == "assumptions" and by_year.years_listed(entry):
-            if key in own:  # the scenario's own declaration replaces it: only read, not run
-                picked = by_year.select(key, entry, year, source_file)
+            if key in own:  # the scenario's own declaration replaces it: not read at all
+                included = {k: v for k, v in included.items() if k != key}
             else:
                 picked = of_its_year(key, entry, source_file)
-            included = {**included, key: (section, picked, source_file)}
+                included = {**included, key: (section, picked, source_file)}
     sets, members, tables, joint_copulas = spec_joint.joint_sets(
         document.get("joint", {}), file, known_units, _check_name
     )
@@ -425,11 +421,7 @@ def _scenario(
         _check_implied_mfu(scenario)
     if "observations" in document:
         if scenario.axis is not None:
-            raise PriorsError(
-                file, "observations",
-                "observations with [scenario] years or a [sweep] are not supported: "
-                "calibrate one year or one value at a time",
-            )  # fmt: skip
+            raise PriorsError(file, "observations", _not_along(scenario))
         observed = spec_observations.from_file(document["observations"], scenario, file)
         scenario = dataclasses.replace(scenario, observations=tuple(observed))
     return scenario
@@ -721,6 +713,20 @@ def _assumption(
         file=file,
         trajectory=trajectory,
         growth=entry.get("growth_per_year"),
+    )
+
+
+def _not_along(scenario: Scenario) -> str:
+    """Why observations are refused along years or a sweep."""
+    if scenario.year is not None and scenario.axis is not None and not scenario.axis.swept:
+        return (
+            f"observations with trajectories evaluated in [scenario] year = {scenario.year} "
+            "are not supported: calibrate the scenario in the year its distributions were "
+            "stated for (without year)"
+        )
+    return (
+        "observations with [scenario] years or a [sweep] are not supported: calibrate one "
+        "year or one value at a time"
     )
 
 
