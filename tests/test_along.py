@@ -305,9 +305,10 @@ def test_the_readme_quotes_what_the_runs_print(invoke):
         "simulate run priors/gpt3-inference-2020-2030.toml --draws 1e5 --percentiles 5,50,95",
         "simulate run priors/serving/chat-llama70b-h100-batch-sweep.toml --draws 1e5 "
         "--percentiles 5,50,95",
+        "simulate run priors/llama2-70b-rented-2022-2025.toml --draws 1e5 --percentiles 5,50,95",
     ):
         block = readme.split(f"$ {command}\n")[1].split("```")[0]
-        quoted = [line for line in block.splitlines() if line[:1].isdigit()]
+        quoted = [line.strip() for line in block.splitlines() if line.strip()[:1].isdigit()]
         assert len(quoted) == 3
         printed = invoke(*command.split()[1:]).stdout.splitlines()
         for line in quoted:
