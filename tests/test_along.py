@@ -98,21 +98,29 @@ def test_a_sweep_equals_separate_runs_with_set_bit_for_bit(priors_file):
             assert float(draws.inputs["inference_mfu"]) == value
 
 
-def test_streamed_along_is_the_kept_one_whatever_the_chunking():
-    scenario = _years()
-    draws = 3 * 65_536 + 11
-    kept = results.summarize_along(scenario, along.run(scenario, draws, 2), (5, 50, 95))
+def streamed_and_kept(scenario, name: str, draws: int, seed: int) -> list[tuple]:
+    """A streamed run along the axis equals itself whatever the chunking and workers, and
+    the kept run within the sketch's error: each coordinate's (kept, streamed) summary."""
+    kept = results.summarize_along(scenario, along.run(scenario, draws, seed), (5, 50, 95))
     one = results.summarize_along(
-        scenario, along.stream(scenario, draws, 2, chunk_size=65_536, workers=1), (5, 50, 95)
+        scenario, along.stream(scenario, draws, seed, chunk_size=65_536, workers=1), (5, 50, 95)
     )
     other = results.summarize_along(
-        scenario, along.stream(scenario, draws, 2, chunk_size=2 * 65_536, workers=2), (5, 50, 95)
+        scenario,
+        along.stream(scenario, draws, seed, chunk_size=2 * 65_536, workers=2),
+        (5, 50, 95),
     )
     assert one == other
-    name = "inference_cost_per_1k_tokens_usd"
-    for exact, streamed in zip(kept.series(name), one.series(name), strict=True):
+    pairs = list(zip(kept.series(name), one.series(name), strict=True))
+    for exact, streamed in pairs:
         for (_, a), (_, b) in zip(exact.percentiles, streamed.percentiles, strict=True):
             assert b == pytest.approx(a, rel=2 * RELATIVE_ERROR)
+    return pairs
+
+
+def test_streamed_along_is_the_kept_one_whatever_the_chunking():
+    pairs = streamed_and_kept(_years(), "inference_cost_per_1k_tokens_usd", 3 * 65_536 + 11, 2)
+    for exact, streamed in pairs:
         assert streamed.mean == pytest.approx(exact.mean, rel=1e-12)
 
 
